@@ -1,0 +1,103 @@
+"""build_application(): the one place where the bot is wired together."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.commands import publish_commands
+from bot.config import Settings
+from bot.context import SERVICES_KEY, AnyApplication, SensusContext, Services, services_of
+from bot.domain.clock import Clock
+from bot.i18n import I18n, load_i18n
+from bot.processing import ChatOrderedUpdateProcessor
+from storage import Repository
+
+log = logging.getLogger(__name__)
+
+# Token used where no Telegram is involved (the terminal shell).
+OFFLINE_TOKEN = "0:offline"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    i18n: I18n | None = None,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+) -> AnyApplication:
+    """Build the Application with every handler registered; resources open in post_init."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or OFFLINE_TOKEN)
+        .base_url(settings.bot_api_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.timezone,
+            )
+        )
+        .context_types(ContextTypes(context=SensusContext))
+        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .post_init(open_services)
+        .post_shutdown(close_services)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: AnyApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, i18n=i18n or load_i18n(), clock=clock or Clock()
+    )
+    handlers.register(application)
+    return application
+
+
+async def open_services(application: AnyApplication) -> None:
+    """Open the database and publish the command menus (post_init)."""
+    services = services_of(application)
+    services.repository = await Repository.open(services.settings.db_path)
+    await publish_commands(application.bot, services.i18n)
+    log.info("sensus-bot started as @%s", application.bot.username)
+
+
+async def close_services(application: AnyApplication) -> None:
+    """Close the database (post_shutdown)."""
+    services = services_of(application)
+    if services.repository is not None:
+        await services.repository.close()
+        services.repository = None
+
+
+@asynccontextmanager
+async def running(application: AnyApplication, *, poll: bool) -> AsyncIterator[AnyApplication]:
+    """Start the application as run_polling() does (optionally without polling), then stop it."""
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        if poll and application.updater:
+            await application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, poll_interval=0, timeout=10
+            )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def run_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Long polling until SIGINT/SIGTERM, as python-telegram-bot does it."""
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,131 @@
+"""Settings from environment variables, optionally preceded by a TOML file."""
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+# Every setting this bot reads; a TOML config file may use the same names.
+SETTING_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "SENSUS_DB",
+    "SENSUS_ADMINS",
+    "SENSUS_DEFAULT_LANG",
+    "SENSUS_TZ",
+    "SENSUS_LOG_LEVEL",
+)
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; ``str()`` is a one-line message naming it."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one bot process."""
+
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    db_path: Path = Path("sensus.db")
+    admins: frozenset[int] = field(default_factory=frozenset)
+    default_lang: str = "id"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
+    log_level: str = "INFO"
+
+    @property
+    def bot_api_base_url(self) -> str:
+        """Base URL in python-telegram-bot's format: ``{api}/bot{token}`` + ``/METHOD``."""
+        return f"{self.api_url}/bot{{token}}"
+
+    def require_token(self) -> str:
+        """Return the bot token, or raise ConfigError when it is not set."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "not set; get a token from @BotFather")
+        return self.token
+
+
+def read_config_file(path: Path) -> dict[str, str]:
+    """Read a TOML file of ``SETTING = value`` lines into strings keyed by setting name."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError("--config", f"cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("--config", f"{path} is not valid TOML: {error}") from None
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        name = key.upper()
+        if name not in SETTING_NAMES:
+            raise ConfigError(key, f"unknown setting in {path}")
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        values[name] = str(value)
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    known_languages: frozenset[str] = frozenset({"id"}),
+) -> Settings:
+    """Build Settings from a config file (if any) overlaid by the environment."""
+    values = read_config_file(config_file) if config_file else {}
+    env = os.environ if environ is None else environ
+    values.update({k: v for k, v in env.items() if k in SETTING_NAMES and v != ""})
+    return Settings(
+        token=values.get("TELEGRAM_BOT_TOKEN"),
+        api_url=_api_url(values.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
+        db_path=Path(values.get("SENSUS_DB", "sensus.db")),
+        admins=_admins(values.get("SENSUS_ADMINS", "")),
+        default_lang=_language(values.get("SENSUS_DEFAULT_LANG", "id"), known_languages),
+        timezone=_timezone(values.get("SENSUS_TZ", "Asia/Makassar")),
+        log_level=_log_level(values.get("SENSUS_LOG_LEVEL", "INFO")),
+    )
+
+
+def _api_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError("TELEGRAM_API_URL", f"not an http(s) URL: {value!r}")
+    return value.rstrip("/")
+
+
+def _admins(value: str) -> frozenset[int]:
+    ids = set()
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError("SENSUS_ADMINS", f"not a Telegram user id: {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _language(value: str, known: frozenset[str]) -> str:
+    if value not in known:
+        raise ConfigError("SENSUS_DEFAULT_LANG", f"{value!r} is not one of {', '.join(sorted(known))}")
+    return value
+
+
+def _timezone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("SENSUS_TZ", f"unknown time zone {value!r}") from None
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("SENSUS_LOG_LEVEL", f"not a log level: {value!r}")
+    return level

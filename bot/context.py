@@ -1,0 +1,54 @@
+"""What every handler gets: the bot's services and the current user's language."""
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.i18n import I18n, Translator
+from storage import Repository, User
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Long-lived parts shared by all handlers; the repository is opened in post_init."""
+
+    settings: Settings
+    i18n: I18n
+    clock: Clock
+    repository: Repository | None = None
+
+    @property
+    def repo(self) -> Repository:
+        """The open repository (the application has been initialised)."""
+        if self.repository is None:
+            raise RuntimeError("the repository is not open yet")
+        return self.repository
+
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class SensusContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with the services, the stored user and their translator."""
+
+    def __init__(
+        self, application: AnyApplication, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.account: User | None = None
+        self.t: Translator = self.services.i18n.translator(self.services.settings.default_lang)
+
+    @property
+    def services(self) -> Services:
+        """The bot's services."""
+        return services_of(self.application)
+
+
+def services_of(application: AnyApplication) -> Services:
+    """The services stored on an application by build_application()."""
+    return cast(Services, application.bot_data[SERVICES_KEY])

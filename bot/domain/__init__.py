@@ -1,0 +1,1 @@
+"""Pure census-bot logic: no Telegram, no database, no I/O."""

@@ -1,0 +1,128 @@
+"""Languages: gettext catalogs compiled from .po at start-up, chained to their fallback."""
+
+import gettext
+import io
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SOURCE_LANGUAGE = "id"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, at send time."""
+    return message
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language the bot speaks, with where its strings and formats come from."""
+
+    code: str
+    name: str
+    cldr: str
+    telegram: str | None
+    fallback: str | None
+
+
+class Translator:
+    """Strings, dates and numbers in one language; handlers get one per user."""
+
+    def __init__(self, language: Language, catalog: gettext.NullTranslations) -> None:
+        self.language = language
+        self.code = language.code
+        self.locale = Locale.parse(language.cldr)
+        self._catalog = catalog
+
+    def _(self, message: str) -> str:
+        """Translate a message (the msgid is the Indonesian text)."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate a message that depends on a count."""
+        return self._catalog.ngettext(singular, plural, n)
+
+    def date(self, value: date, fmt: str = "full") -> str:
+        """Format a date, e.g. "Sabtu, 15 Februari 2020"."""
+        return format_date(value, fmt, locale=self.locale)
+
+    def datetime(self, value: datetime, zone: tzinfo, fmt: str = "full") -> str:
+        """Format a moment in a time zone."""
+        return format_datetime(value, fmt, tzinfo=zone, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """Format a number with the language's separators."""
+        return format_decimal(value, locale=self.locale)
+
+
+class I18n:
+    """All languages and their compiled catalogs, loaded once."""
+
+    def __init__(self, languages: dict[str, Language], translators: dict[str, Translator]):
+        self.languages = languages
+        self._translators = translators
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """The codes of every language the bot speaks."""
+        return frozenset(self.languages)
+
+    def translator(self, code: str | None) -> Translator:
+        """The translator for ``code``; the source language for anything unknown."""
+        return self._translators.get(code or "", self._translators[SOURCE_LANGUAGE])
+
+    def guess(self, telegram_language_code: str | None, default: str) -> str:
+        """First guess of a user's language from their Telegram app's language."""
+        base = (telegram_language_code or "").split("-")[0].lower()
+        return base if base in self.languages else default
+
+
+def load_languages(locales_dir: Path = LOCALES_DIR) -> dict[str, Language]:
+    """Read locales/languages.toml."""
+    data = tomllib.loads((locales_dir / "languages.toml").read_text(encoding="utf-8"))
+    return {
+        code: Language(
+            code=code,
+            name=entry["name"],
+            cldr=entry.get("cldr", SOURCE_LANGUAGE),
+            telegram=entry.get("telegram"),
+            fallback=entry.get("fallback"),
+        )
+        for code, entry in data.items()
+    }
+
+
+def compile_po(path: Path) -> gettext.GNUTranslations:
+    """Compile one .po file in memory, leaving out untranslated and fuzzy entries."""
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    for message in list(catalog)[1:]:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        # write_mo would store an untranslated plural as its msgid, hiding the fallback.
+        if message.fuzzy or not all(strings):
+            catalog.delete(message.id, context=message.context)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def load_i18n(locales_dir: Path = LOCALES_DIR) -> I18n:
+    """Load every language and chain each catalog to its fallback language."""
+    languages = load_languages(locales_dir)
+    catalogs: dict[str, gettext.NullTranslations] = {}
+    for code in languages:
+        po = locales_dir / code / "LC_MESSAGES" / "messages.po"
+        catalogs[code] = compile_po(po) if po.exists() else gettext.NullTranslations()
+    for code, language in languages.items():
+        if language.fallback:
+            catalogs[code].add_fallback(catalogs[language.fallback])
+    return I18n(languages, {code: Translator(languages[code], catalogs[code]) for code in languages})

@@ -1,0 +1,42 @@
+"""Logging set-up with a filter that keeps identity numbers and the bot token out of logs."""
+
+import logging
+
+from bot.domain.privacy import mask_identity_numbers
+
+
+class PrivacyFilter(logging.Filter):
+    """Rewrite each record's final message with NIK/KK numbers and secrets masked."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self.secrets = [s for s in (secrets or []) if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the record in place; never drops a record."""
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        masked = self.mask(message)
+        if record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        record.msg, record.args = masked, None
+        return True
+
+    def mask(self, text: str) -> str:
+        """Mask secrets and 16-digit numbers in one string."""
+        for secret in self.secrets:
+            text = text.replace(secret, "[token]")
+        return mask_identity_numbers(text)
+
+
+def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
+    """Log to stderr through the privacy filter, on every handler of the root logger."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    privacy = PrivacyFilter(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(privacy)
+    # httpx logs every request URL, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

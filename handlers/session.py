@@ -1,0 +1,26 @@
+"""Loads the person behind each update once, before any feature handler runs."""
+
+from telegram import Update
+from telegram.ext import BaseHandler, TypeHandler
+
+from bot.context import SensusContext
+from handlers.ui import is_private
+
+
+async def load_user(update: Update, context: SensusContext) -> None:
+    """Put the stored user (created on first private contact) and their translator on context."""
+    services = context.services
+    person = update.effective_user
+    if person is None or person.is_bot:
+        return
+    guess = services.i18n.guess(person.language_code, services.settings.default_lang)
+    if is_private(update):
+        context.account = await services.repo.seen_user(person.id, guess, services.clock.now())
+    else:
+        context.account = await services.repo.get_user(person.id)
+    context.t = services.i18n.translator(context.account.lang if context.account else guess)
+
+
+def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
+    """The session loader (registered in its own group, before every feature)."""
+    return [TypeHandler(Update, load_user)]

@@ -1,0 +1,40 @@
+"""Small helpers for replies: inline keyboards and the main menu."""
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.domain.callbacks import Callback
+from bot.i18n import N_, Translator
+
+# The main menu: (label, button). Features add their entry here, in display order.
+MAIN_MENU: list[tuple[str, Callback]] = [
+    (N_("🌐 Bahasa"), Callback("lang", "menu")),
+    (N_("🔒 Privasi"), Callback("privacy", "show")),
+    (N_("ℹ️ Bantuan"), Callback("help", "show")),
+]
+
+
+def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=cb.pack()) for label, cb in row] for row in rows]
+    )
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    """The main menu in the user's language, two buttons a row."""
+    buttons = [(t._(label), cb) for label, cb in MAIN_MENU]
+    return keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def first_name(update: Update) -> str:
+    """The user's first name, escaped for HTML."""
+    user = update.effective_user
+    return html.escape(user.first_name) if user and user.first_name else ""
+
+
+def is_private(update: Update) -> bool:
+    """Whether the update comes from a private chat with the bot."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"

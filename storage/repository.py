@@ -1,0 +1,179 @@
+"""The repository: the only code that writes SQL, on one aiosqlite connection."""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+# last_seen is refreshed at most this often, so a chatty user costs one write an hour.
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+class StorageError(Exception):
+    """The database cannot be used; ``str()`` is a one-line explanation."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A person the bot talks to in private chat."""
+
+    user_id: int
+    lang: str
+    lang_chosen: bool
+    region: str | None
+    first_seen: datetime
+    last_seen: datetime
+    opted_out: bool
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migration scripts shipped with the bot, in order."""
+    folder = resources.files("storage.migrations")
+    scripts = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            scripts.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(scripts)
+
+
+class Repository:
+    """Everything the bot keeps, in domain terms; open with ``await Repository.open(path)``."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        # One writer at a time on the one connection: a transaction never interleaves with
+        # another coroutine's statements, so "database is locked" cannot happen in-process.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> "Repository":
+        """Open (creating if needed) and migrate the database at ``path``."""
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open database {path}: {error}") from None
+        repository = cls(connection)
+        try:
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await repository._migrate()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise StorageError(f"cannot use database {path}: {error}") from None
+        except StorageError as error:
+            await connection.close()
+            raise StorageError(f"cannot use database {path}: {error}") from None
+        return repository
+
+    async def close(self) -> None:
+        """Close the connection (after any write in progress)."""
+        async with self._write_lock:
+            await self._db.close()
+
+    async def schema_version(self) -> int:
+        """The migration version the database is at."""
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        scripts = migrations()
+        latest = scripts[-1][0]
+        if current > latest:
+            raise StorageError(
+                f"its schema version {current} is newer than this sensus-bot knows ({latest}); "
+                "upgrade sensus-bot"
+            )
+        for version, script in scripts:
+            if version > current:
+                async with self._write_lock:
+                    await self._db.executescript(
+                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+                    )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write statement; return the number of rows it changed."""
+        async with self._write_lock:
+            cursor = await self._db.execute(sql, tuple(params))
+            return cursor.rowcount
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    # Users
+
+    async def get_user(self, user_id: int) -> User | None:
+        """The stored user, or None."""
+        row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def seen_user(self, user_id: int, lang_guess: str, now: datetime) -> User:
+        """Return the user, creating them on first contact and refreshing last_seen."""
+        user = await self.get_user(user_id)
+        if user is None:
+            stamp = now.isoformat()
+            await self._write(
+                "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, lang_guess, stamp, stamp),
+            )
+            created = await self.get_user(user_id)
+            assert created is not None
+            return created
+        if now - user.last_seen >= LAST_SEEN_RESOLUTION:
+            await self._write(
+                "UPDATE users SET last_seen = ? WHERE user_id = ?", (now.isoformat(), user_id)
+            )
+        return user
+
+    async def set_language(self, user_id: int, lang: str) -> None:
+        """Record the language the user chose."""
+        await self._write(
+            "UPDATE users SET lang = ?, lang_chosen = 1 WHERE user_id = ?", (lang, user_id)
+        )
+
+    async def delete_user(self, user_id: int) -> bool:
+        """Delete everything kept about the user; True if there was anything."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            return cursor.rowcount > 0
+
+    async def count_users(self) -> int:
+        """How many users are stored."""
+        row = await self._one("SELECT COUNT(*) FROM users")
+        return int(row[0]) if row else 0
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        user_id=row["user_id"],
+        lang=row["lang"],
+        lang_chosen=bool(row["lang_chosen"]),
+        region=row["region"],
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]),
+        opted_out=bool(row["opted_out"]),
+    )

@@ -1,0 +1,150 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that speaks the real HTTP protocol.
+
+It serves ``/bot<token>/<method>`` with long-polling getUpdates (offsets, timeouts),
+answers every other method from ``bot.local_api.LocalBotApi``, records all calls,
+and injects faults on demand: 429 with retry_after, 403, 400 with migrate_to_chat_id,
+5xx, or slow answers.
+"""
+
+import asyncio
+import json
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.local_api import ApiCall, BotApiError, LocalBotApi, decode_parameters
+
+TOKEN = "123456:TEST-token-for-the-fake-api"
+
+
+@dataclass
+class Fault:
+    """One injected failure of a method."""
+
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+    delay: float = 0.0
+
+
+class FakeTelegram:
+    """The fake server; start() returns the URL to use as TELEGRAM_API_URL."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.api = LocalBotApi()
+        self.pending: list[dict[str, Any]] = []
+        self.next_update_id = 1
+        self.confirmed_offset = 0
+        self.faults: dict[str, deque[Fault]] = {}
+        self.delays: dict[str, float] = {}
+        self._new_update = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        """Every call the bot made, in order (getUpdates excluded)."""
+        return self.api.calls
+
+    async def start(self) -> str:
+        """Listen on a free 127.0.0.1 port."""
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        """Close the server."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # Driving the bot
+
+    async def push(self, payload: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; return its update_id."""
+        update = {"update_id": self.next_update_id, **payload}
+        self.next_update_id += 1
+        async with self._new_update:
+            self.pending.append(update)
+            self._new_update.notify_all()
+        return int(update["update_id"])
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail like Telegram would."""
+        parameters: dict[str, Any] = {}
+        if retry_after is not None:
+            parameters["retry_after"] = retry_after
+        if migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = migrate_to_chat_id
+        queue = self.faults.setdefault(method, deque())
+        queue.extend(Fault(status, description, parameters or None, delay) for _ in range(times))
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Delay every answer to ``method``."""
+        self.delays[method] = seconds
+
+    # The HTTP side
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        form = await request.post()
+        raw = {key: str(value) for key, value in form.items()}
+        if not raw and request.can_read_body:
+            raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (await request.json()).items()}
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
+        fault = self.faults.get(method)
+        if fault:
+            injected = fault.popleft()
+            await asyncio.sleep(injected.delay)
+            body = BotApiError(injected.status, injected.description, injected.parameters).payload()
+            return web.json_response(body, status=injected.status)
+        try:
+            params = decode_parameters(raw)
+            if method == "getUpdates":
+                result: Any = await self._get_updates(params)
+            else:
+                result = self.api.call(method, params)
+        except BotApiError as error:
+            return web.json_response(error.payload(), status=error.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        timeout = float(params.get("timeout", 0) or 0)
+        async with self._new_update:
+            if offset:
+                # Telegram forgets every update below the offset: they are confirmed.
+                self.confirmed_offset = max(self.confirmed_offset, offset)
+                self.pending = [u for u in self.pending if u["update_id"] >= offset]
+                self._new_update.notify_all()
+            if not self.pending and timeout > 0:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
+                except TimeoutError:
+                    pass
+            return self.pending[:limit]

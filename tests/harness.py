@@ -1,0 +1,135 @@
+"""Drive the real Application over HTTP against the fake Bot API, as people would."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.context import AnyApplication, Services, services_of
+from bot.domain.clock import Clock
+from bot.local_api import keyboard_buttons
+from tests.fake_telegram import FakeTelegram
+
+WAIT = 10.0
+
+
+class RunningBot:
+    """One running bot process (in this event loop) polling the fake server."""
+
+    def __init__(self, telegram: FakeTelegram, application: AnyApplication) -> None:
+        self.telegram = telegram
+        self.application = application
+        self._done: set[int] = set()
+        self._progress = asyncio.Condition()
+        processor = application.update_processor
+        original = processor.do_process_update
+
+        async def tracked(update: object, coroutine: Any) -> None:
+            try:
+                await original(update, coroutine)
+            finally:
+                if isinstance(update, Update):
+                    async with self._progress:
+                        self._done.add(update.update_id)
+                        self._progress.notify_all()
+
+        processor.do_process_update = tracked  # type: ignore[method-assign]
+
+    @property
+    def services(self) -> Services:
+        """The bot's services (repository, settings, ...)."""
+        return services_of(self.application)
+
+    async def processed(self, update_id: int) -> None:
+        """Wait until the bot has finished handling an update."""
+        async with self._progress:
+            await asyncio.wait_for(
+                self._progress.wait_for(lambda: update_id in self._done), WAIT
+            )
+
+    def person(self, user_id: int, first_name: str = "Ani", language_code: str = "id") -> "Person":
+        """A Telegram user who talks to this bot."""
+        return Person(self, user_id, first_name, language_code)
+
+
+class Person:
+    """A user in a private chat with the bot."""
+
+    def __init__(self, bot: RunningBot, user_id: int, first_name: str, language_code: str):
+        self.bot = bot
+        self.user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
+
+    @property
+    def user_id(self) -> int:
+        """The Telegram user id."""
+        return int(self.user["id"])
+
+    @property
+    def screen(self) -> list[dict[str, Any]]:
+        """The bot's messages in the private chat, as they stand now."""
+        api = self.bot.telegram.api
+        return [m for m in api.chat_messages(self.user_id) if m["from"]["id"] != self.user_id]
+
+    @property
+    def last(self) -> dict[str, Any]:
+        """The bot's latest message in the chat."""
+        return self.screen[-1]
+
+    def buttons(self, message: dict[str, Any] | None = None) -> list[str]:
+        """Labels of the buttons under a message (default: the latest one with buttons)."""
+        target = message or self._latest_with_buttons()
+        return [b["text"] for b in keyboard_buttons(target.get("reply_markup"))]
+
+    async def send(self, text: str) -> list[dict[str, Any]]:
+        """Write a message; return the bot messages that appeared or changed."""
+        payload = self.bot.telegram.api.incoming_message(self.user, text)
+        return await self._deliver(payload)
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Tap the button whose label contains ``label``."""
+        target = message or self._latest_with_buttons()
+        for button in keyboard_buttons(target.get("reply_markup")):
+            if label in button["text"]:
+                return await self.press_data(button["callback_data"], target)
+        raise AssertionError(f"no button {label!r} in {self.buttons(target)}")
+
+    async def press_data(self, data: str, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send a callback query with arbitrary (possibly forged) data."""
+        payload = self.bot.telegram.api.button_press(self.user, message, data)
+        return await self._deliver(payload)
+
+    async def _deliver(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        before = {m["message_id"]: (m["text"], m.get("reply_markup")) for m in self.screen}
+        update_id = await self.bot.telegram.push(payload)
+        await self.bot.processed(update_id)
+        return [
+            m
+            for m in self.screen
+            if before.get(m["message_id"]) != (m["text"], m.get("reply_markup"))
+        ]
+
+    def _latest_with_buttons(self) -> dict[str, Any]:
+        for message in reversed(self.screen):
+            if keyboard_buttons(message.get("reply_markup")):
+                return message
+        raise AssertionError("no message with buttons on screen")
+
+
+@asynccontextmanager
+async def run_bot(
+    telegram: FakeTelegram, settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[RunningBot]:
+    """Build the application exactly as production does and poll the fake server."""
+    application = build_application(settings, clock=clock)
+    bot = RunningBot(telegram, application)
+    async with running(application, poll=True):
+        yield bot
