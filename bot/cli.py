@@ -6,12 +6,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 import bot
+from bot.app import build_application, run_polling
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import load_languages
 from bot.logs import setup_logging
+from bot.shell import run_shell
 from storage import Repository, StorageError
 
 
@@ -60,24 +63,16 @@ def fail(message: str) -> int:
 
 def run(settings: Settings) -> int:
     """Long polling until stopped."""
-    from bot.app import build_application, run_polling
-
     token = settings.require_token()
     setup_logging(settings.log_level, secrets=[token])
     asyncio.run(check_database(settings.db_path))
-    try:
-        run_polling(build_application(settings))
-    except InvalidToken:
-        return fail("TELEGRAM_BOT_TOKEN: rejected by the Bot API (check the token)")
-    except NetworkError as error:
-        return fail(f"TELEGRAM_API_URL: cannot reach {settings.api_url}: {error.message}")
+    asyncio.run(check_bot_api(settings))
+    run_polling(build_application(settings))
     return 0
 
 
 def shell(settings: Settings, args: argparse.Namespace) -> int:
     """The offline terminal chat."""
-    from bot.shell import run_shell
-
     setup_logging("WARNING")
     asyncio.run(check_database(settings.db_path))
     asyncio.run(
@@ -89,6 +84,22 @@ def shell(settings: Settings, args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """Call getMe once, so a wrong token or URL fails before polling starts."""
+    telegram = Bot(settings.require_token(), base_url=settings.bot_api_base_url)
+    try:
+        async with telegram:
+            await telegram.get_me()
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "rejected by the Bot API (check the token)"
+        ) from None
+    except NetworkError as error:
+        raise ConfigError(
+            "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
+        ) from None
 
 
 async def check_database(path: Path) -> None:

@@ -67,9 +67,7 @@ def read_config_file(path: Path) -> dict[str, str]:
         name = key.upper()
         if name not in SETTING_NAMES:
             raise ConfigError(key, f"unknown setting in {path}")
-        if isinstance(value, list):
-            value = ",".join(str(v) for v in value)
-        values[name] = str(value)
+        values[name] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return values
 
 
@@ -113,7 +111,9 @@ def _admins(value: str) -> frozenset[int]:
 
 def _language(value: str, known: frozenset[str]) -> str:
     if value not in known:
-        raise ConfigError("SENSUS_DEFAULT_LANG", f"{value!r} is not one of {', '.join(sorted(known))}")
+        raise ConfigError(
+            "SENSUS_DEFAULT_LANG", f"{value!r} is not one of {', '.join(sorted(known))}"
+        )
     return value
 
 

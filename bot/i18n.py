@@ -125,4 +125,6 @@ def load_i18n(locales_dir: Path = LOCALES_DIR) -> I18n:
     for code, language in languages.items():
         if language.fallback:
             catalogs[code].add_fallback(catalogs[language.fallback])
-    return I18n(languages, {code: Translator(languages[code], catalogs[code]) for code in languages})
+    return I18n(
+        languages, {code: Translator(languages[code], catalogs[code]) for code in languages}
+    )

@@ -126,7 +126,7 @@ def html_to_text(markup: str) -> str:
     checker.feed(markup)
     checker.close()
     if checker.stack:
-        raise bad_request(f'can\'t parse entities: Can\'t find end tag "{checker.stack[-1]}"')
+        raise bad_request(f"can't parse entities: Can't find end tag \"{checker.stack[-1]}\"")
     return "".join(checker.text)
 
 
@@ -135,7 +135,7 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def command_entities(text: str, bot_username: str) -> list[dict[str, Any]]:
+def command_entities(text: str) -> list[dict[str, Any]]:
     """The bot_command and mention entities Telegram's servers add to a message."""
     entities = []
     for match in re.finditer(r"(?<!\S)(/[A-Za-z0-9_]+(?:@\w+)?|@\w+)", text):
@@ -161,7 +161,7 @@ class LocalBotApi:
     """The state of one bot's chats and the handling of its Bot API calls."""
 
     def __init__(self, bot_id: int = 4242, username: str = "sensus_test_bot") -> None:
-        self.bot_user = {
+        self.bot_user: dict[str, Any] = {
             "id": bot_id,
             "is_bot": True,
             "first_name": "Sensus Bot",
@@ -185,20 +185,22 @@ class LocalBotApi:
     ) -> dict[str, Any]:
         """A person writes ``text``; return the update payload (without update_id)."""
         chat = chat or private_chat(user)
-        message = {
+        message: dict[str, Any] = {
             "message_id": self._next_message_id(chat["id"]),
             "date": int(time.time()),
             "chat": chat,
             "from": user,
             "text": text,
         }
-        entities = command_entities(text, self.bot_user["username"])
+        entities = command_entities(text)
         if entities:
             message["entities"] = entities
         self.messages[(chat["id"], message["message_id"])] = message
         return {"message": message}
 
-    def button_press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> dict[str, Any]:
+    def button_press(
+        self, user: dict[str, Any], message: dict[str, Any], data: str
+    ) -> dict[str, Any]:
         """A person taps an inline button carrying ``data`` under ``message``."""
         query_id = str(next(self._query_ids))
         self._open_queries.add(query_id)
@@ -243,7 +245,7 @@ class LocalBotApi:
         chat_id = _int(params, "chat_id")
         text = self._checked_text(params)
         markup = self._checked_markup(params.get("reply_markup"))
-        message = {
+        message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
@@ -293,7 +295,9 @@ class LocalBotApi:
     def _m_answercallbackquery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._open_queries:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
             raise bad_request("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)

@@ -40,6 +40,8 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
         MessageHandler(private_new & filters.TEXT, unknown_text),
-        MessageHandler(private_new & ~filters.TEXT & ~filters.StatusUpdate.ALL, unsupported_message),
+        MessageHandler(
+            private_new & ~filters.TEXT & ~filters.StatusUpdate.ALL, unsupported_message
+        ),
         CallbackQueryHandler(stale_button),
     ]

@@ -78,9 +78,7 @@ async def delete_confirmed(update: Update, context: SensusContext) -> None:
     if query.data == Callback("privacy", "delete", "yes").pack() and context.account:
         await context.services.repo.delete_user(context.account.user_id)
         await query.edit_message_text(
-            t._(
-                "✅ Semua data Anda sudah dihapus. Jika Anda menulis lagi, saya mulai dari awal."
-            )
+            t._("✅ Semua data Anda sudah dihapus. Jika Anda menulis lagi, saya mulai dari awal.")
         )
     else:
         await query.edit_message_text(t._("Baik, data Anda tidak dihapus."))

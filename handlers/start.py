@@ -9,6 +9,7 @@ from handlers import language
 from handlers.ui import is_private, main_menu
 from handlers.welcome import send_welcome
 
+
 async def start(update: Update, context: SensusContext) -> None:
     """Greet; a new user first picks a language, everyone gets the main menu."""
     if not is_private(update):

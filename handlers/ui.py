@@ -18,7 +18,10 @@ MAIN_MENU: list[tuple[str, Callback]] = [
 def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback)."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=cb.pack()) for label, cb in row] for row in rows]
+        [
+            [InlineKeyboardButton(label, callback_data=cb.pack()) for label, cb in row]
+            for row in rows
+        ]
     )
 
 

@@ -7,6 +7,7 @@ and injects faults on demand: 429 with retry_after, 403, 400 with migrate_to_cha
 """
 
 import asyncio
+import contextlib
 import json
 from collections import deque
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class FakeTelegram:
         self.pending: list[dict[str, Any]] = []
         self.next_update_id = 1
         self.confirmed_offset = 0
+        self.polls = 0
         self.faults: dict[str, deque[Fault]] = {}
         self.delays: dict[str, float] = {}
         self._new_update = asyncio.Condition()
@@ -113,7 +115,10 @@ class FakeTelegram:
         form = await request.post()
         raw = {key: str(value) for key, value in form.items()}
         if not raw and request.can_read_body:
-            raw = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (await request.json()).items()}
+            raw = {
+                k: v if isinstance(v, str) else json.dumps(v)
+                for k, v in (await request.json()).items()
+            }
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
@@ -133,6 +138,7 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.polls += 1
         offset = int(params.get("offset", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
         timeout = float(params.get("timeout", 0) or 0)
@@ -143,8 +149,6 @@ class FakeTelegram:
                 self.pending = [u for u in self.pending if u["update_id"] >= offset]
                 self._new_update.notify_all()
             if not self.pending and timeout > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout)
-                except TimeoutError:
-                    pass
             return self.pending[:limit]

@@ -47,9 +47,7 @@ class RunningBot:
     async def processed(self, update_id: int) -> None:
         """Wait until the bot has finished handling an update."""
         async with self._progress:
-            await asyncio.wait_for(
-                self._progress.wait_for(lambda: update_id in self._done), WAIT
-            )
+            await asyncio.wait_for(self._progress.wait_for(lambda: update_id in self._done), WAIT)
 
     def person(self, user_id: int, first_name: str = "Ani", language_code: str = "id") -> "Person":
         """A Telegram user who talks to this bot."""
@@ -61,17 +59,13 @@ class Person:
 
     def __init__(self, bot: RunningBot, user_id: int, first_name: str, language_code: str):
         self.bot = bot
-        self.user = {
+        self.user_id = user_id
+        self.user: dict[str, Any] = {
             "id": user_id,
             "is_bot": False,
             "first_name": first_name,
             "language_code": language_code,
         }
-
-    @property
-    def user_id(self) -> int:
-        """The Telegram user id."""
-        return int(self.user["id"])
 
     @property
     def screen(self) -> list[dict[str, Any]]:
@@ -94,7 +88,9 @@ class Person:
         payload = self.bot.telegram.api.incoming_message(self.user, text)
         return await self._deliver(payload)
 
-    async def press(self, label: str, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def press(
+        self, label: str, message: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Tap the button whose label contains ``label``."""
         target = message or self._latest_with_buttons()
         for button in keyboard_buttons(target.get("reply_markup")):
