@@ -1,0 +1,1 @@
+"""Census calendars shipped with the bot (TOML data files)."""

@@ -1,0 +1,182 @@
+"""FAQ content: topics, their texts per language, and answers filled from the calendar."""
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from bot.domain.calendar import Calendar, zone_name
+
+SOURCE_LANGUAGE = "id"
+OUT_OF_SCOPE = "out-of-scope"
+ANY_ACCESS = "*"
+
+
+class FaqError(ValueError):
+    """FAQ data files that are incomplete or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One FAQ topic with its texts in every language that has them."""
+
+    id: str
+    group: str
+    related: tuple[str, ...]
+    titles: Mapping[str, str]
+    answers: Mapping[str, Mapping[str, str]]  # language -> access method (or "*") -> text
+    unscheduled: Mapping[str, str]
+    examples: tuple[str, ...]
+
+    def title(self, lang: str) -> str:
+        """The button label in a language, falling back to Indonesian."""
+        return self.titles.get(lang) or self.titles[SOURCE_LANGUAGE]
+
+    def answer_template(self, lang: str, access: str) -> str:
+        """The answer text for a language and access method, before placeholders."""
+        variants = self.answers.get(lang) or self.answers[SOURCE_LANGUAGE]
+        return variants.get(access) or variants.get(ANY_ACCESS) or next(iter(variants.values()))
+
+
+@dataclass(frozen=True)
+class FaqContent:
+    """Every topic, in menu order, with the group names per language."""
+
+    topics: Mapping[str, Topic]
+    groups: tuple[str, ...]
+    group_titles: Mapping[str, Mapping[str, str]]
+    out_of_scope: tuple[str, ...]
+
+    def group_title(self, group: str, lang: str) -> str:
+        """A group's label in a language, falling back to Indonesian."""
+        return self.group_titles.get(lang, {}).get(group) or self.group_titles[SOURCE_LANGUAGE][group]
+
+    def in_group(self, group: str) -> list[Topic]:
+        """The topics of one menu group."""
+        return [t for t in self.topics.values() if t.group == group]
+
+    def labelled_examples(self) -> list[tuple[str, str]]:
+        """(topic id, example question) pairs, out-of-scope examples included."""
+        pairs = [(t.id, example) for t in self.topics.values() for example in t.examples]
+        return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise FaqError(f"{path}: {error}") from None
+
+
+def _answer_variants(value: Any, where: str) -> dict[str, str]:
+    if isinstance(value, str):
+        return {ANY_ACCESS: value}
+    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+        return dict(value)
+    raise FaqError(f"{where}: answer must be a text or a table of texts by access method")
+
+
+def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
+    """Read locales/faq-topics.toml and each language's faq.toml."""
+    structure = _read(locales_dir / "faq-topics.toml")
+    groups = tuple(structure.pop("groups")["order"])
+    per_language = {
+        lang: _read(locales_dir / lang / "faq.toml")
+        for lang in languages
+        if (locales_dir / lang / "faq.toml").exists()
+    }
+    if SOURCE_LANGUAGE not in per_language:
+        raise FaqError(f"{locales_dir}/{SOURCE_LANGUAGE}/faq.toml is required")
+    for lang, data in per_language.items():
+        unknown = set(data) - set(structure) - {"groups", OUT_OF_SCOPE}
+        if unknown:
+            raise FaqError(f"{lang}/faq.toml: unknown topics {sorted(unknown)}")
+    topics = {}
+    for topic_id, meta in structure.items():
+        if meta["group"] not in groups:
+            raise FaqError(f"faq-topics.toml: {topic_id}: unknown group {meta['group']!r}")
+        titles, answers, unscheduled, examples = {}, {}, {}, []
+        for lang, data in per_language.items():
+            entry = data.get(topic_id, {})
+            where = f"{lang}/faq.toml: {topic_id}"
+            if "title" in entry:
+                titles[lang] = entry["title"]
+            if "answer" in entry:
+                answers[lang] = _answer_variants(entry["answer"], where)
+            if "unscheduled" in entry:
+                unscheduled[lang] = entry["unscheduled"]
+            examples.extend(entry.get("examples", []))
+        if SOURCE_LANGUAGE not in titles or SOURCE_LANGUAGE not in answers or not examples:
+            raise FaqError(f"{SOURCE_LANGUAGE}/faq.toml: {topic_id} needs a title, answer, examples")
+        topics[topic_id] = Topic(
+            id=topic_id,
+            group=meta["group"],
+            related=tuple(meta.get("related", [])),
+            titles=titles,
+            answers=answers,
+            unscheduled=unscheduled,
+            examples=tuple(examples),
+        )
+    for topic in topics.values():
+        missing = [r for r in topic.related if r not in topics]
+        if missing:
+            raise FaqError(f"faq-topics.toml: {topic.id}: unknown related topics {missing}")
+    return FaqContent(
+        topics=topics,
+        groups=groups,
+        group_titles={lang: data.get("groups", {}) for lang, data in per_language.items()},
+        out_of_scope=tuple(
+            example
+            for data in per_language.values()
+            for example in data.get(OUT_OF_SCOPE, {}).get("examples", [])
+        ),
+    )
+
+
+def calendar_values(calendar: Calendar, locale: str, lang: str, zone: ZoneInfo) -> dict[str, str]:
+    """Placeholder values from the calendar, formatted for a language and the user's zone."""
+
+    def day(moment: datetime) -> str:
+        return format_date(moment.astimezone(calendar.zone), "long", locale=locale)
+
+    def clock(moment: datetime, in_zone: ZoneInfo) -> str:
+        time = format_time(moment.astimezone(in_zone), "short", locale=locale)
+        return f"{time} {zone_name(in_zone)}"
+
+    site = calendar.site.removeprefix("https://").removeprefix("http://").rstrip("/")
+    values = {"site": site}
+    values.update({f"contact_{key}": value for key, value in calendar.contact.items()})
+    lines = []
+    for event in calendar.events:
+        start, end = day(event.start), day(event.end)
+        values[f"{event.id}_start"] = start
+        values[f"{event.id}_end"] = end
+        values[f"{event.id}_end_time"] = clock(event.end, calendar.zone)
+        local_end = event.end.astimezone(zone)
+        values[f"{event.id}_end_local"] = (
+            f"{format_date(local_end, 'long', locale=locale)} {clock(event.end, zone)}"
+        )
+        span = start if start == end else f"{start} – {end}"
+        lines.append(f"• {event.name(lang)}: {span}")
+    values["schedule"] = "\n".join(lines)
+    return values
+
+
+def render_answer(topic: Topic, lang: str, access: str, values: Mapping[str, str]) -> str:
+    """The topic's answer with calendar values filled in.
+
+    When the calendar lacks an event the answer needs, the topic's "unscheduled" text
+    is used instead (e.g. results that have not been announced yet).
+    """
+    try:
+        return topic.answer_template(lang, access).format_map(values)
+    except KeyError:
+        fallback = topic.unscheduled.get(lang) or topic.unscheduled.get(SOURCE_LANGUAGE)
+        if fallback is None:
+            raise
+        return fallback.format_map(values)
