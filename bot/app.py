@@ -13,8 +13,10 @@ import handlers
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import SERVICES_KEY, AnyApplication, SensusContext, Services, services_of
+from bot.domain.assistant import FaqEngine
+from bot.domain.calendar import load_calendar
 from bot.domain.clock import Clock
-from bot.i18n import I18n, load_i18n
+from bot.i18n import LOCALES_DIR, I18n, load_i18n
 from bot.processing import ChatOrderedUpdateProcessor
 from storage import Repository
 
@@ -51,8 +53,13 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: AnyApplication = builder.build()
+    i18n = i18n or load_i18n()
     application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, i18n=i18n or load_i18n(), clock=clock or Clock()
+        settings=settings,
+        i18n=i18n,
+        clock=clock or Clock(),
+        faq=FaqEngine.load(LOCALES_DIR, i18n.codes),
+        calendar=load_calendar(settings.calendar_path),
     )
     handlers.register(application)
     return application

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,11 @@ from telegram.error import InvalidToken, NetworkError
 import bot
 from bot.app import build_application, run_polling
 from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import load_languages
+from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
+from bot.domain.calendar import load_calendar
+from bot.domain.evaluation import evaluate, read_questions
+from bot.i18n import LOCALES_DIR, load_i18n, load_languages
+from bot.local_api import html_to_text
 from bot.logs import setup_logging
 from bot.shell import run_shell
 from storage import Repository, StorageError
@@ -34,6 +39,15 @@ def parser() -> argparse.ArgumentParser:
     shell.add_argument("--user-id", type=int, default=1, help="your pretend Telegram user id")
     shell.add_argument("--name", default="Warga", help="your pretend first name")
     shell.add_argument("--telegram-lang", default="id", help="your pretend app language")
+    faq = commands.add_parser("faq", help="ask the FAQ or evaluate it on a question set")
+    faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
+    ask = faq_commands.add_parser("ask", help="answer one question ('-': one per line on stdin)")
+    ask.add_argument("--lang", help="language of the answer (default SENSUS_DEFAULT_LANG)")
+    ask.add_argument("--json", action="store_true", help="print a JSON object")
+    ask.add_argument("question", nargs="?", default="-", help="the question, or - for stdin")
+    evaluate = faq_commands.add_parser("eval", help="accuracy on a JSON-lines question set")
+    evaluate.add_argument("file", type=Path, help="e.g. ../shared/sp2020/faq-dev.jsonl")
+    evaluate.add_argument("--misses", action="store_true", help="also list every miss")
     return root
 
 
@@ -48,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(settings)
         if args.command == "shell":
             return shell(settings, args)
+        if args.command == "faq":
+            return faq_command(settings, args)
     except (ConfigError, StorageError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -83,6 +99,55 @@ def shell(settings: Settings, args: argparse.Namespace) -> int:
             language_code=args.telegram_lang,
         )
     )
+    return 0
+
+
+def faq_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``faq ask`` and ``faq eval``: the matcher without Telegram."""
+    i18n = load_i18n()
+    engine = FaqEngine.load(LOCALES_DIR, i18n.codes)
+    if args.faq_command == "eval":
+        try:
+            rows = read_questions(args.file)
+        except (OSError, ValueError) as error:
+            return fail(f"{args.file}: {error}")
+        report = evaluate(engine.matcher, rows)
+        print(json.dumps(report.summary(), indent=2))
+        if args.misses:
+            for miss in report.misses:
+                print(json.dumps(miss, ensure_ascii=False))
+        return 0
+    lang = args.lang or settings.default_lang
+    if lang not in i18n.languages:
+        return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
+    t = i18n.translator(lang)
+    reader = Reader(lang, t.language.cldr, settings.timezone)
+    calendar = load_calendar(settings.calendar_path)
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for line in questions:
+        question = line.strip()
+        if not question:
+            continue
+        match = engine.match(question)
+        topic = engine.topic(match.topic) if match.topic else None
+        if topic is not None:
+            answer = engine.answer(topic, reader, calendar)
+        elif match.outcome == "clarify":
+            titles = [engine.content.topics[c.topic].title(lang) for c in match.candidates]
+            answer = f"{t._(CLARIFY)} {' / '.join(titles)}"
+        else:
+            answer = fallback_message(t._, calendar)
+        if args.json or args.question == "-":
+            record = {
+                "question": question,
+                "lang": lang,
+                "topic": match.topic,
+                "score": match.score,
+                "answer": html_to_text(answer),
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(html_to_text(answer))
     return 0
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
+
 DEFAULT_API_URL = "https://api.telegram.org"
 
 # Every setting this bot reads; a TOML config file may use the same names.
@@ -19,6 +21,7 @@ SETTING_NAMES = (
     "SENSUS_DEFAULT_LANG",
     "SENSUS_TZ",
     "SENSUS_LOG_LEVEL",
+    "SENSUS_CALENDAR",
 )
 
 
@@ -41,6 +44,7 @@ class Settings:
     default_lang: str = "id"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
     log_level: str = "INFO"
+    calendar_path: Path = field(default_factory=lambda: shipped_calendar_path("sp2020"))
 
     @property
     def bot_api_base_url(self) -> str:
@@ -88,6 +92,7 @@ def load_settings(
         default_lang=_language(values.get("SENSUS_DEFAULT_LANG", "id"), known_languages),
         timezone=_timezone(values.get("SENSUS_TZ", "Asia/Makassar")),
         log_level=_log_level(values.get("SENSUS_LOG_LEVEL", "INFO")),
+        calendar_path=_calendar(values.get("SENSUS_CALENDAR", "sp2020")),
     )
 
 
@@ -122,6 +127,16 @@ def _timezone(value: str) -> ZoneInfo:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("SENSUS_TZ", f"unknown time zone {value!r}") from None
+
+
+def _calendar(value: str) -> Path:
+    """A shipped calendar by name (``sp2020``) or a path to a TOML file; checked now."""
+    path = Path(value) if value.endswith(".toml") else shipped_calendar_path(value)
+    try:
+        load_calendar(path)
+    except CalendarError as error:
+        raise ConfigError("SENSUS_CALENDAR", str(error)) from None
+    return path
 
 
 def _log_level(value: str) -> str:

@@ -6,6 +6,8 @@ from typing import Any, cast
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.domain.assistant import FaqEngine, Reader
+from bot.domain.calendar import Calendar
 from bot.domain.clock import Clock
 from bot.i18n import I18n, Translator
 from storage import Repository, User
@@ -20,6 +22,8 @@ class Services:
     settings: Settings
     i18n: I18n
     clock: Clock
+    faq: FaqEngine
+    calendar: Calendar
     repository: Repository | None = None
 
     @property
@@ -47,6 +51,11 @@ class SensusContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
     def services(self) -> Services:
         """The bot's services."""
         return services_of(self.application)
+
+    @property
+    def reader(self) -> Reader:
+        """The current user's language, formats and time zone, for rendering answers."""
+        return Reader(self.t.code, self.t.language.cldr, self.services.settings.timezone)
 
 
 def services_of(application: AnyApplication) -> Services:

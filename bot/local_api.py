@@ -174,6 +174,7 @@ class LocalBotApi:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._open_queries: set[str] = set()
         self._query_ids = itertools.count(1)
@@ -213,6 +214,12 @@ class LocalBotApi:
                 "data": data,
             }
         }
+
+    def inline_query(self, user: dict[str, Any], query: str) -> dict[str, Any]:
+        """A person types ``@bot query`` in any chat."""
+        query_id = str(next(self._query_ids))
+        self._open_queries.add(query_id)
+        return {"inline_query": {"id": query_id, "from": user, "query": query, "offset": ""}}
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The messages of a chat as they stand now, oldest first."""
@@ -301,6 +308,25 @@ class LocalBotApi:
         if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
             raise bad_request("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
+        return True
+
+    def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
+        query_id = str(params.get("inline_query_id"))
+        if query_id not in self._open_queries:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        results = params.get("results") or []
+        ids = [str(r.get("id", "")) for r in results]
+        if len(results) > 50 or len(set(ids)) != len(ids):
+            raise bad_request("RESULTS_TOO_MUCH or duplicate result ids")
+        for result in results:
+            if not 1 <= len(result.get("id", "").encode("utf-8")) <= 64:
+                raise bad_request("RESULT_ID_INVALID")
+            content = result.get("input_message_content", {})
+            self._checked_text({"text": content.get("message_text", ""), **content})
+        self._open_queries.discard(query_id)
+        self.inline_answers[query_id] = results
         return True
 
     def _m_setmycommands(self, params: dict[str, Any]) -> Any:

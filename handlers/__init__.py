@@ -5,13 +5,13 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, privacy, session, start
+from handlers import errors, fallback, faq, language, privacy, session, start
 
 SESSION_GROUP = -1
 FEATURE_GROUP = 0
 
 # Earlier modules win: a feature's handlers are tried before those of the modules after it.
-FEATURES: list[ModuleType] = [start, language, privacy, fallback]
+FEATURES: list[ModuleType] = [start, language, privacy, faq, fallback]
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

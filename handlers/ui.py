@@ -9,6 +9,7 @@ from bot.i18n import N_, Translator
 
 # The main menu: (label, button). Features add their entry here, in display order.
 MAIN_MENU: list[tuple[str, Callback]] = [
+    (N_("❓ Topik pertanyaan"), Callback("faq", "menu")),
     (N_("🌐 Bahasa"), Callback("lang", "menu")),
     (N_("🔒 Privasi"), Callback("privacy", "show")),
     (N_("ℹ️ Bantuan"), Callback("help", "show")),

@@ -12,6 +12,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.privacy import mask_identity_numbers
+
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
@@ -31,6 +33,18 @@ class User:
     first_seen: datetime
     last_seen: datetime
     opted_out: bool
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    """A question kept for staff review."""
+
+    asked_at: datetime
+    lang: str
+    text: str
+    outcome: str
+    best_topic: str | None
+    score: float
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -158,6 +172,7 @@ class Repository:
     async def delete_user(self, user_id: int) -> bool:
         """Delete everything kept about the user; True if there was anything."""
         async with self._transaction() as db:
+            await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
 
@@ -165,6 +180,58 @@ class Repository:
         """How many users are stored."""
         row = await self._one("SELECT COUNT(*) FROM users")
         return int(row[0]) if row else 0
+
+    # FAQ
+
+    async def record_unanswered(
+        self,
+        text: str,
+        lang: str,
+        outcome: str,
+        best_topic: str | None,
+        score: float,
+        now: datetime,
+    ) -> None:
+        """Keep a question the bot could not answer confidently (identity numbers masked)."""
+        await self._write(
+            "INSERT INTO unanswered_questions (asked_at, lang, text, outcome, best_topic, score)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (now.isoformat(), lang, mask_identity_numbers(text), outcome, best_topic, score),
+        )
+
+    async def unanswered(self, limit: int = 100) -> list[UnansweredQuestion]:
+        """The most recent unanswered questions, newest first."""
+        async with self._db.execute(
+            "SELECT * FROM unanswered_questions ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            UnansweredQuestion(
+                asked_at=datetime.fromisoformat(r["asked_at"]),
+                lang=r["lang"],
+                text=r["text"],
+                outcome=r["outcome"],
+                best_topic=r["best_topic"],
+                score=r["score"],
+            )
+            for r in rows
+        ]
+
+    async def record_feedback(self, user_id: int, topic: str, helpful: bool, now: datetime) -> None:
+        """Store a user's 👍/👎 on a topic's answer (a later vote replaces an earlier one)."""
+        await self._write(
+            "INSERT INTO faq_feedback (user_id, topic, helpful, voted_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id, topic) DO UPDATE SET helpful = excluded.helpful,"
+            " voted_at = excluded.voted_at",
+            (user_id, topic, int(helpful), now.isoformat()),
+        )
+
+    async def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        """Per topic: (👍 count, 👎 count)."""
+        async with self._db.execute(
+            "SELECT topic, SUM(helpful), SUM(1 - helpful) FROM faq_feedback GROUP BY topic"
+        ) as cursor:
+            return {r[0]: (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
 
 
 def _user(row: aiosqlite.Row) -> User:

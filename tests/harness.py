@@ -88,6 +88,13 @@ class Person:
         payload = self.bot.telegram.api.incoming_message(self.user, text)
         return await self._deliver(payload)
 
+    async def inline(self, query: str) -> list[dict[str, Any]]:
+        """Type ``@bot query``; return the cards the bot offered."""
+        payload = self.bot.telegram.api.inline_query(self.user, query)
+        query_id = payload["inline_query"]["id"]
+        await self.bot.processed(await self.bot.telegram.push(payload))
+        return self.bot.telegram.api.inline_answers.get(query_id, [])
+
     async def press(
         self, label: str, message: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ async def test_first_start_offers_languages_then_answers_in_the_chosen_one(bot: 
     assert "Hello Ani!" in shown[-1]["text"]
     assert "<b>" not in shown[-1]["text"]  # sent as HTML and parsed by the API
     assert "never store your NIK" in shown[-1]["text"]
-    assert ani.buttons() == ["🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+    assert ani.buttons() == ["❓ Question topics", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
 
     shown = await ani.send("/bantuan")
     assert "What I can help with" in shown[0]["text"]
@@ -30,7 +30,7 @@ async def test_language_is_remembered_after_a_restart(telegram: FakeTelegram, se
         budi = second.person(1002, "Budi")
         shown = await budi.send("/start")
         assert "Hello Budi!" in shown[0]["text"]
-        assert budi.buttons()[0] == "🌐 Language"
+        assert budi.buttons()[0] == "❓ Question topics"
 
 
 async def test_kupang_malay_user_sees_kupang_texts_and_indonesian_for_the_rest(bot: RunningBot):
@@ -56,7 +56,7 @@ async def test_change_language_from_the_menu(bot: RunningBot):
     await ani.press("Bahasa")
     shown = await ani.press("English")
     assert shown[0]["text"] == "✅ Language: English"
-    assert ani.buttons(shown[0]) == ["🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+    assert ani.buttons(shown[0]) == ["❓ Question topics", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
 
 
 async def test_privacy_shows_what_is_stored(bot: RunningBot):
@@ -91,9 +91,9 @@ async def test_delete_data_cancelled_keeps_the_user(bot: RunningBot):
     assert await bot.services.repo.get_user(1008) is not None
 
 
-async def test_unknown_text_gets_the_menu(bot: RunningBot):
+async def test_unknown_command_gets_the_menu(bot: RunningBot):
     ani = bot.person(1009)
-    shown = await ani.send("asdf qwerty")
+    shown = await ani.send("/tidakada")
     assert "belum mengerti" in shown[0]["text"]
     assert "🌐 Bahasa" in ani.buttons()
 

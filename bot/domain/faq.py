@@ -54,7 +54,9 @@ class FaqContent:
 
     def group_title(self, group: str, lang: str) -> str:
         """A group's label in a language, falling back to Indonesian."""
-        return self.group_titles.get(lang, {}).get(group) or self.group_titles[SOURCE_LANGUAGE][group]
+        return (
+            self.group_titles.get(lang, {}).get(group) or self.group_titles[SOURCE_LANGUAGE][group]
+        )
 
     def in_group(self, group: str) -> list[Topic]:
         """The topics of one menu group."""
@@ -112,7 +114,9 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
                 unscheduled[lang] = entry["unscheduled"]
             examples.extend(entry.get("examples", []))
         if SOURCE_LANGUAGE not in titles or SOURCE_LANGUAGE not in answers or not examples:
-            raise FaqError(f"{SOURCE_LANGUAGE}/faq.toml: {topic_id} needs a title, answer, examples")
+            raise FaqError(
+                f"{SOURCE_LANGUAGE}/faq.toml: {topic_id} needs a title, answer, examples"
+            )
         topics[topic_id] = Topic(
             id=topic_id,
             group=meta["group"],

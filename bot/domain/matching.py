@@ -120,18 +120,19 @@ class Normaliser:
         for base in colloquial_bases(word):
             if base in self.vocabulary:
                 return base
+        long_word = len(word) >= 6
+        found = process.extractOne(
+            word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=80 if long_word else 86
+        )
+        if found is None:
+            return word
         # A near-certain typo of an FAQ word wins even when the stemmer knows the word
         # ("diperpajang" is a typo of "diperpanjang", not a form of "pajang").
-        near = self._nearest(word, 90 if len(word) >= 6 else 88)
-        if near:
-            return near
+        if found[1] >= (90 if long_word else 88):
+            return str(found[0])
         if self._dictionary.contains(word) or self._dictionary.contains(self._stem(word)):
             return word  # a real Indonesian word, just not one the FAQ uses
-        return self._nearest(word, 80 if len(word) >= 6 else 86) or word
-
-    def _nearest(self, word: str, cutoff: int) -> str | None:
-        found = process.extractOne(word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return str(found[0]) if found else None
+        return str(found[0])
 
     @lru_cache(maxsize=50_000)  # noqa: B019
     def _stem(self, word: str) -> str:
@@ -172,7 +173,11 @@ class FaqMatcher:
             if topic != OUT_OF_SCOPE:
                 for token in set(normaliser.tokens(text)):
                     uses[token] = uses.get(token, 0) + 1
-        outside = self._vocabularies[self._topics.index(OUT_OF_SCOPE)] if OUT_OF_SCOPE in pooled else frozenset()
+        outside = (
+            self._vocabularies[self._topics.index(OUT_OF_SCOPE)]
+            if OUT_OF_SCOPE in pooled
+            else frozenset()
+        )
         self._anchors = frozenset(t for t, k in uses.items() if k >= 3 and t not in outside)
 
     def match(self, question: str) -> Match:
@@ -193,7 +198,9 @@ class FaqMatcher:
         ranking = coverage + BM25_WEIGHT * bm25
         order = [int(i) for i in np.argsort(-ranking)]
         in_scope = [i for i in order if self._topics[i] != OUT_OF_SCOPE][:3]
-        candidates = tuple(Candidate(self._topics[i], round(float(coverage[i]), 4)) for i in in_scope)
+        candidates = tuple(
+            Candidate(self._topics[i], round(float(coverage[i]), 4)) for i in in_scope
+        )
         lead = float(ranking[in_scope[0]] - ranking[in_scope[1]]) if len(in_scope) > 1 else 1.0
         anchored = bool(query & self._anchors)
         return self._decide(self._topics[order[0]] == OUT_OF_SCOPE, anchored, candidates, lead)

@@ -1,0 +1,66 @@
+"""The FAQ engine: content and matcher loaded together, answers rendered per user."""
+
+import html
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.domain.calendar import Calendar
+from bot.domain.faq import FaqContent, Topic, calendar_values, load_faq, render_answer
+from bot.domain.matching import FaqMatcher, Match, Normaliser
+from bot.i18n import N_
+
+CLARIFY = N_("Maksud Anda salah satu dari ini?")
+FALLBACK = N_(
+    "Maaf, saya hanya bisa membantu soal <b>Sensus Penduduk 2020</b>, dan pertanyaan ini "
+    "belum bisa saya jawab.\n"
+    "Pilih topik di bawah, atau hubungi BPS: WhatsApp {whatsapp}, {social}."
+)
+
+
+def fallback_message(translate: Callable[[str], str], calendar: Calendar) -> str:
+    """The honest "I can only help with the census" reply, with the official contacts."""
+    return translate(FALLBACK).format(
+        whatsapp=html.escape(calendar.contact.get("whatsapp", "")),
+        social=html.escape(calendar.contact.get("social", "")),
+    )
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who an answer is for: their language, its CLDR locale, and their time zone."""
+
+    lang: str
+    locale: str
+    zone: ZoneInfo
+
+
+class FaqEngine:
+    """Matches questions to topics and renders topic answers from the active calendar."""
+
+    def __init__(self, content: FaqContent, matcher: FaqMatcher) -> None:
+        self.content = content
+        self.matcher = matcher
+
+    @classmethod
+    def load(cls, locales_dir: Path, languages: Iterable[str]) -> "FaqEngine":
+        """Read the FAQ content and lexicon from locales/ and build the index."""
+        content = load_faq(locales_dir, languages)
+        lexicon = tomllib.loads((locales_dir / "lexicon.toml").read_text(encoding="utf-8"))
+        normaliser = Normaliser(lexicon["words"], lexicon["stopwords"]["words"])
+        return cls(content, FaqMatcher(content.labelled_examples(), normaliser))
+
+    def match(self, question: str) -> Match:
+        """Decide what to do with a question."""
+        return self.matcher.match(question)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """A topic by id."""
+        return self.content.topics.get(topic_id)
+
+    def answer(self, topic: Topic, reader: Reader, calendar: Calendar) -> str:
+        """The topic's answer for this reader, with dates from the calendar."""
+        values = calendar_values(calendar, reader.locale, reader.lang, reader.zone)
+        return render_answer(topic, reader.lang, calendar.access, values)
