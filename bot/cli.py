@@ -5,6 +5,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from telegram import Bot
@@ -21,6 +22,7 @@ from bot.local_api import html_to_text
 from bot.logs import setup_logging
 from bot.shell import run_shell
 from storage import Repository, StorageError
+from storage.repository import UnansweredQuestion
 
 
 def parser() -> argparse.ArgumentParser:
@@ -48,6 +50,10 @@ def parser() -> argparse.ArgumentParser:
     evaluate = faq_commands.add_parser("eval", help="accuracy on a JSON-lines question set")
     evaluate.add_argument("file", type=Path, help="e.g. ../shared/sp2020/faq-dev.jsonl")
     evaluate.add_argument("--misses", action="store_true", help="also list every miss")
+    unanswered = faq_commands.add_parser(
+        "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
+    )
+    unanswered.add_argument("--limit", type=int, default=100)
     return root
 
 
@@ -104,6 +110,11 @@ def shell(settings: Settings, args: argparse.Namespace) -> int:
 
 def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     """``faq ask`` and ``faq eval``: the matcher without Telegram."""
+    if args.faq_command == "unanswered":
+        for kept in asyncio.run(unanswered_questions(settings.db_path, args.limit)):
+            record = asdict(kept) | {"asked_at": kept.asked_at.isoformat()}
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
     i18n = load_i18n()
     engine = FaqEngine.load(LOCALES_DIR, i18n.codes)
     if args.faq_command == "eval":
@@ -167,12 +178,26 @@ async def check_bot_api(settings: Settings) -> None:
         ) from None
 
 
-async def check_database(path: Path) -> None:
-    """Open and migrate the database once, so a bad path fails before anything starts."""
+async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestion]:
+    """Read the stored unanswered questions."""
+    repository = await open_database(path)
     try:
-        repository = await Repository.open(path)
+        return await repository.unanswered(limit)
+    finally:
+        await repository.close()
+
+
+async def open_database(path: Path) -> Repository:
+    """Open the database, naming the setting in any error."""
+    try:
+        return await Repository.open(path)
     except StorageError as error:
         raise StorageError(f"SENSUS_DB: {error}") from None
+
+
+async def check_database(path: Path) -> None:
+    """Open and migrate the database once, so a bad path fails before anything starts."""
+    repository = await open_database(path)
     await repository.close()
 
 
