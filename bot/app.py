@@ -16,6 +16,7 @@ from bot.context import SERVICES_KEY, AnyApplication, SensusContext, Services, s
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import load_calendar
 from bot.domain.clock import Clock
+from bot.domain.guide import load_guide
 from bot.i18n import LOCALES_DIR, I18n, load_i18n
 from bot.processing import ChatOrderedUpdateProcessor
 from storage import Repository
@@ -59,6 +60,7 @@ def build_application(
         i18n=i18n,
         clock=clock or Clock(),
         faq=FaqEngine.load(LOCALES_DIR, i18n.codes),
+        guide=load_guide(LOCALES_DIR, i18n.codes),
         calendar=load_calendar(settings.calendar_path),
     )
     handlers.register(application)

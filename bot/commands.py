@@ -30,11 +30,14 @@ class MenuCommand:
 
 START = MenuCommand("start", N_("Mulai dan menu utama"))
 HELP = MenuCommand("bantuan", N_("Apa yang bisa dilakukan bot ini"), {"en": "help"})
+GUIDE = MenuCommand(
+    "panduan", N_("Panduan mengisi sensus online langkah demi langkah"), {"en": "guide"}
+)
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})
 
-MENU: list[MenuCommand] = [START, HELP, LANGUAGE, PRIVACY, DELETE_DATA]
+MENU: list[MenuCommand] = [START, GUIDE, HELP, LANGUAGE, PRIVACY, DELETE_DATA]
 
 DESCRIPTION = N_(
     "Asisten resmi Sensus Penduduk 2020 (SP2020). Tanyakan jadwal, cara mengisi sensus "

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.domain.assistant import FaqEngine, Reader
 from bot.domain.calendar import Calendar
 from bot.domain.clock import Clock
+from bot.domain.guide import Guide
 from bot.i18n import I18n, Translator
 from storage import Repository, User
 
@@ -23,6 +24,7 @@ class Services:
     i18n: I18n
     clock: Clock
     faq: FaqEngine
+    guide: Guide
     calendar: Calendar
     repository: Repository | None = None
 

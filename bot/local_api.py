@@ -175,6 +175,7 @@ class LocalBotApi:
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
+        self.admin_chats: set[int] = set()  # groups where the bot may delete others' messages
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._open_queries: set[str] = set()
         self._query_ids = itertools.count(1)
@@ -296,6 +297,9 @@ class LocalBotApi:
         key = (_int(params, "chat_id"), _int(params, "message_id"))
         if key not in self.messages:
             raise bad_request("message to delete not found")
+        own = self.messages[key]["from"]["id"] == self.bot_user["id"]
+        if key[0] < 0 and not own and key[0] not in self.admin_chats:
+            raise bad_request("message can't be deleted")
         del self.messages[key]
         return True
 

@@ -1,6 +1,7 @@
 """Logging set-up with a filter that keeps identity numbers and the bot token out of logs."""
 
 import logging
+from typing import TextIO
 
 from bot.domain.privacy import mask_identity_numbers
 
@@ -30,10 +31,15 @@ class PrivacyFilter(logging.Filter):
         return mask_identity_numbers(text)
 
 
-def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
-    """Log to stderr through the privacy filter, on every handler of the root logger."""
+def setup_logging(
+    level: str = "INFO", secrets: list[str] | None = None, stream: TextIO | None = None
+) -> None:
+    """Log to stderr (or ``stream``) through the privacy filter, on every root handler."""
     logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=stream,
+        force=True,
     )
     privacy = PrivacyFilter(secrets)
     for handler in logging.getLogger().handlers:

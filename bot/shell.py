@@ -81,6 +81,8 @@ class Terminal:
         for call in self.api.calls[self._calls_seen :]:
             if call.method == "answerCallbackQuery" and call.params.get("text"):
                 self.write(f"   ({call.params['text']})")
+            elif call.method == "deleteMessage":
+                self.write("   (the bot deleted your message)")
         self._calls_seen = len(self.api.calls)
         current = self.api.chat_messages(self.person["id"])
         for message in current:

@@ -9,7 +9,7 @@ from bot.domain.callbacks import Callback
 from handlers.ui import keyboard, main_menu
 
 
-def privacy_text(context: SensusContext) -> str:
+async def privacy_text(context: SensusContext) -> str:
     """What is stored about this user, and why, in their language."""
     t = context.t
     account = context.account
@@ -28,7 +28,30 @@ def privacy_text(context: SensusContext) -> str:
             first=t.datetime(account.first_seen, zone, "medium"),
             last=t.datetime(account.last_seen, zone, "medium"),
         ),
+    ]
+    progress = await context.services.repo.guide_progress(account.user_id)
+    guide = context.services.guide
+    step = guide.step(progress.step, context.services.calendar.access) if progress else None
+    if step is not None:
+        number, total = guide.position(step.id, context.services.calendar.access)
+        lines.append(
+            t._("• Panduan: langkah {number} dari {total} — agar Anda bisa melanjutkan.").format(
+                number=number, total=total
+            )
+        )
+    votes = await context.services.repo.feedback_given(account.user_id)
+    if votes:
+        lines.append(
+            t._("• Penilaian 👍/👎 Anda atas {count} jawaban — untuk memperbaiki jawaban.").format(
+                count=votes
+            )
+        )
+    lines += [
         "",
+        t._(
+            "Pertanyaan yang belum bisa saya jawab disimpan <b>tanpa</b> identitas Anda, agar "
+            "petugas bisa memperbaiki jawaban."
+        ),
         t._(
             "Saya <b>tidak pernah</b> menyimpan NIK, nomor KK, token, atau kata sandi. "
             "Nama Anda tidak disimpan. Data ini tidak dibagikan kepada siapa pun."
@@ -42,7 +65,7 @@ async def privacy_command(update: Update, context: SensusContext) -> None:
     """/privasi: show what is stored."""
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(privacy_text(context), reply_markup=main_menu(context.t))
+    await chat.send_message(await privacy_text(context), reply_markup=main_menu(context.t))
 
 
 async def privacy_button(update: Update, context: SensusContext) -> None:

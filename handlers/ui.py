@@ -2,7 +2,8 @@
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.domain.callbacks import Callback
 from bot.i18n import N_, Translator
@@ -10,6 +11,7 @@ from bot.i18n import N_, Translator
 # The main menu: (label, button). Features add their entry here, in display order.
 MAIN_MENU: list[tuple[str, Callback]] = [
     (N_("❓ Topik pertanyaan"), Callback("faq", "menu")),
+    (N_("📝 Panduan mengisi"), Callback("guide", "start")),
     (N_("🌐 Bahasa"), Callback("lang", "menu")),
     (N_("🔒 Privasi"), Callback("privacy", "show")),
     (N_("ℹ️ Bantuan"), Callback("help", "show")),
@@ -42,3 +44,14 @@ def is_private(update: Update) -> bool:
     """Whether the update comes from a private chat with the bot."""
     chat = update.effective_chat
     return chat is not None and chat.type == "private"
+
+
+async def edit_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the message under a button; a double tap that changes nothing is fine."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise

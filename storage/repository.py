@@ -47,6 +47,15 @@ class UnansweredQuestion:
     score: float
 
 
+@dataclass(frozen=True)
+class GuideProgress:
+    """A user's place in the guide."""
+
+    step: str
+    awaiting_check: str | None
+    updated_at: datetime
+
+
 def migrations() -> list[tuple[int, str]]:
     """The numbered migration scripts shipped with the bot, in order."""
     folder = resources.files("storage.migrations")
@@ -173,6 +182,7 @@ class Repository:
         """Delete everything kept about the user; True if there was anything."""
         async with self._transaction() as db:
             await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
 
@@ -226,12 +236,47 @@ class Repository:
             (user_id, topic, int(helpful), now.isoformat()),
         )
 
+    async def feedback_given(self, user_id: int) -> int:
+        """How many answers the user rated."""
+        row = await self._one("SELECT COUNT(*) FROM faq_feedback WHERE user_id = ?", (user_id,))
+        return int(row[0]) if row else 0
+
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
         """Per topic: (👍 count, 👎 count)."""
         async with self._db.execute(
             "SELECT topic, SUM(helpful), SUM(1 - helpful) FROM faq_feedback GROUP BY topic"
         ) as cursor:
             return {r[0]: (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+
+    # Guide
+
+    async def guide_progress(self, user_id: int) -> GuideProgress | None:
+        """Where the user is in the guide, if they started it."""
+        row = await self._one("SELECT * FROM guide_progress WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return GuideProgress(
+            row["step"], row["awaiting_check"], datetime.fromisoformat(row["updated_at"])
+        )
+
+    async def save_guide_step(self, user_id: int, step: str, now: datetime) -> None:
+        """Record the step the user is on (and forget any pending number check)."""
+        await self._write(
+            "INSERT INTO guide_progress (user_id, step, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
+            " awaiting_check = NULL, updated_at = excluded.updated_at",
+            (user_id, step, now.isoformat()),
+        )
+
+    async def set_awaiting_check(self, user_id: int, kind: str | None) -> None:
+        """Remember that the next number the user types is a NIK or KK to check (or not)."""
+        await self._write(
+            "UPDATE guide_progress SET awaiting_check = ? WHERE user_id = ?", (kind, user_id)
+        )
+
+    async def finish_guide(self, user_id: int) -> None:
+        """Forget the user's place in the guide."""
+        await self._write("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
 
 
 def _user(row: aiosqlite.Row) -> User:

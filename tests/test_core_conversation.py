@@ -3,6 +3,8 @@
 from tests.fake_telegram import FakeTelegram
 from tests.harness import RunningBot, run_bot
 
+MENU_EN = ["❓ Question topics", "📝 Filling-in guide", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+
 
 async def test_first_start_offers_languages_then_answers_in_the_chosen_one(bot: RunningBot):
     ani = bot.person(1001, "Ani")
@@ -15,7 +17,7 @@ async def test_first_start_offers_languages_then_answers_in_the_chosen_one(bot: 
     assert "Hello Ani!" in shown[-1]["text"]
     assert "<b>" not in shown[-1]["text"]  # sent as HTML and parsed by the API
     assert "never store your NIK" in shown[-1]["text"]
-    assert ani.buttons() == ["❓ Question topics", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+    assert ani.buttons() == MENU_EN
 
     shown = await ani.send("/bantuan")
     assert "What I can help with" in shown[0]["text"]
@@ -56,7 +58,7 @@ async def test_change_language_from_the_menu(bot: RunningBot):
     await ani.press("Bahasa")
     shown = await ani.press("English")
     assert shown[0]["text"] == "✅ Language: English"
-    assert ani.buttons(shown[0]) == ["❓ Question topics", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+    assert ani.buttons(shown[0]) == MENU_EN
 
 
 async def test_privacy_shows_what_is_stored(bot: RunningBot):
@@ -155,9 +157,9 @@ async def test_an_error_gets_an_apology_in_the_users_language(bot: RunningBot):
 async def test_command_menus_are_published_per_language(bot: RunningBot):
     commands = bot.telegram.api.commands
     by_language = {lang: [c["command"] for c in cmds] for (_, lang), cmds in commands.items()}
-    assert by_language[""] == ["start", "bantuan", "bahasa", "privasi", "hapusdata"]
+    assert by_language[""] == ["start", "panduan", "bantuan", "bahasa", "privasi", "hapusdata"]
     assert by_language["id"] == by_language[""]
-    assert by_language["en"] == ["start", "help", "language", "privacy", "deletedata"]
+    assert by_language["en"] == ["start", "guide", "help", "language", "privacy", "deletedata"]
     assert "mkn" not in by_language
     descriptions = bot.telegram.api.descriptions
     assert descriptions[("description", "en")].startswith("Official assistant")

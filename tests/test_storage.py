@@ -68,3 +68,11 @@ async def test_a_file_that_is_not_a_database_is_refused(db_path):
 async def test_a_path_in_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(StorageError, match="cannot open database"):
         await Repository.open(tmp_path / "no" / "such" / "folder.db")
+
+
+async def test_unanswered_questions_are_stored_with_identity_numbers_masked(db_path):
+    repo = await Repository.open(db_path)
+    await repo.record_unanswered("kk 5371 0123 4567 0001 hilang", "id", "fallback", None, 0.1, NOW)
+    kept = await repo.unanswered()
+    assert kept[0].text == "kk [16 digit] hilang"
+    await repo.close()

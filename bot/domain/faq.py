@@ -39,8 +39,7 @@ class Topic:
 
     def answer_template(self, lang: str, access: str) -> str:
         """The answer text for a language and access method, before placeholders."""
-        variants = self.answers.get(lang) or self.answers[SOURCE_LANGUAGE]
-        return variants.get(access) or variants.get(ANY_ACCESS) or next(iter(variants.values()))
+        return pick_variant(self.answers, lang, access)
 
 
 @dataclass(frozen=True)
@@ -68,27 +67,35 @@ class FaqContent:
         return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
 
 
-def _read(path: Path) -> dict[str, Any]:
+def pick_variant(texts: Mapping[str, Mapping[str, str]], lang: str, access: str) -> str:
+    """From texts by language and access method: the best one, falling back to Indonesian."""
+    variants = texts.get(lang) or texts[SOURCE_LANGUAGE]
+    return variants.get(access) or variants.get(ANY_ACCESS) or next(iter(variants.values()))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a content file; FaqError names the file on any problem."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise FaqError(f"{path}: {error}") from None
 
 
-def _answer_variants(value: Any, where: str) -> dict[str, str]:
+def text_variants(value: Any, where: str) -> dict[str, str]:
+    """A content text: one string, or a table of strings by access method."""
     if isinstance(value, str):
         return {ANY_ACCESS: value}
     if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
         return dict(value)
-    raise FaqError(f"{where}: answer must be a text or a table of texts by access method")
+    raise FaqError(f"{where}: must be a text or a table of texts by access method")
 
 
 def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
     """Read locales/faq-topics.toml and each language's faq.toml."""
-    structure = _read(locales_dir / "faq-topics.toml")
+    structure = read_toml(locales_dir / "faq-topics.toml")
     groups = tuple(structure.pop("groups")["order"])
     per_language = {
-        lang: _read(locales_dir / lang / "faq.toml")
+        lang: read_toml(locales_dir / lang / "faq.toml")
         for lang in languages
         if (locales_dir / lang / "faq.toml").exists()
     }
@@ -109,7 +116,7 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
             if "title" in entry:
                 titles[lang] = entry["title"]
             if "answer" in entry:
-                answers[lang] = _answer_variants(entry["answer"], where)
+                answers[lang] = text_variants(entry["answer"], where)
             if "unscheduled" in entry:
                 unscheduled[lang] = entry["unscheduled"]
             examples.extend(entry.get("examples", []))

@@ -1,0 +1,252 @@
+"""/panduan: the online form step by step, edited in place, resumable after restarts."""
+
+import html
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.commands import GUIDE
+from bot.context import SensusContext
+from bot.domain.callbacks import Callback, parse_callback
+from bot.domain.faq import calendar_values, pick_variant
+from bot.domain.guide import Step
+from bot.i18n import N_
+from handlers.ui import edit_in_place, keyboard, main_menu
+
+BACK = N_("⬅️ Kembali")
+SCAM_TOPIC = "scam-warning"
+
+
+def placeholders(context: SensusContext) -> dict[str, str]:
+    """Calendar values for the current user's language and zone."""
+    reader = context.reader
+    return calendar_values(context.services.calendar, reader.locale, reader.lang, reader.zone)
+
+
+def field(context: SensusContext, step: Step, name: str) -> str:
+    """One text of a step, rendered for the user (empty when the step has none)."""
+    text = step.text(name, context.t.code, context.services.calendar.access)
+    return text.format_map(placeholders(context)) if text else ""
+
+
+def heading(context: SensusContext, step: Step) -> str:
+    """ "Langkah 3 dari 11 · Masuk (login)"."""
+    number, total = context.services.guide.position(step.id, context.services.calendar.access)
+    title = html.escape(field(context, step, "title"))
+    return context.t._("Langkah {number} dari {total} · {title}").format(
+        number=number, total=total, title=title
+    )
+
+
+def step_view(context: SensusContext, step: Step) -> tuple[str, InlineKeyboardMarkup]:
+    """The message for one step and its buttons."""
+    t = context.t
+    guide = context.services.guide
+    access = context.services.calendar.access
+    text = (
+        f"<b>{heading(context, step)}</b>\n\n{field(context, step, 'text')}\n\n"
+        f"⚠️ {field(context, step, 'watch')}"
+    )
+    previous, following = guide.neighbour(step.id, access, -1), guide.neighbour(step.id, access, 1)
+    moves = []
+    if previous:
+        moves.append((t._(BACK), Callback("guide", "go", previous.id)))
+    if following:
+        moves.append((t._("Lanjut ➡️"), Callback("guide", "go", following.id)))
+    else:
+        moves.append((t._("✅ Selesai"), Callback("guide", "done")))
+    rows = [moves, [(t._("🆘 Saya macet di sini"), Callback("guide", "help", step.id))]]
+    if step.check:
+        rows.append(
+            [
+                (t._("🔎 Cek NIK"), Callback("guide", "check", "nik")),
+                (t._("🔎 Cek nomor KK"), Callback("guide", "check", "kk")),
+            ]
+        )
+    for branch_id in step.branches:
+        branch = guide.branches[branch_id]
+        title = pick_variant(branch.titles, t.code, access)
+        rows.append([(title, Callback("guide", "branch", branch_id))])
+    rows.append(
+        [
+            (t._("⚠️ Waspada penipuan"), Callback("guide", "scam", step.id)),
+            (t._("✖️ Keluar"), Callback("guide", "exit")),
+        ]
+    )
+    return text, keyboard(rows)
+
+
+def back_to(context: SensusContext, step: Step) -> InlineKeyboardMarkup:
+    """A single button back to a step."""
+    return keyboard([[(context.t._(BACK), Callback("guide", "go", step.id))]])
+
+
+async def current_step(context: SensusContext) -> Step:
+    """The user's stored step, or the first one."""
+    services = context.services
+    access = services.calendar.access
+    assert context.account is not None
+    progress = await services.repo.guide_progress(context.account.user_id)
+    step = services.guide.step(progress.step, access) if progress else None
+    return step or services.guide.steps_for(access)[0]
+
+
+async def guide_command(update: Update, context: SensusContext) -> None:
+    """/panduan: start, or offer to continue where the user stopped."""
+    services = context.services
+    chat = update.effective_chat
+    assert chat is not None and context.account is not None
+    first = services.guide.steps_for(services.calendar.access)[0]
+    progress = await services.repo.guide_progress(context.account.user_id)
+    stopped = services.guide.step(progress.step, services.calendar.access) if progress else None
+    if stopped is not None and stopped.id != first.id:
+        t = context.t
+        number, total = services.guide.position(stopped.id, services.calendar.access)
+        title = html.escape(field(context, stopped, "title"))
+        continue_label = t._("▶️ Lanjut di langkah {number}")
+        await chat.send_message(
+            t._("Anda berhenti di langkah {number} dari {total}: {title}.").format(
+                number=number, total=total, title=title
+            ),
+            reply_markup=keyboard(
+                [
+                    [(continue_label.format(number=number), Callback("guide", "go", stopped.id))],
+                    [(t._("🔄 Mulai dari awal"), Callback("guide", "go", first.id))],
+                ]
+            ),
+        )
+        return
+    await services.repo.save_guide_step(context.account.user_id, first.id, services.clock.now())
+    text, markup = step_view(context, first)
+    await chat.send_message(text, reply_markup=markup)
+
+
+async def guide_button(update: Update, context: SensusContext) -> None:
+    """The Guide button of the main menu."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await guide_command(update, context)
+
+
+async def go_to_step(update: Update, context: SensusContext) -> None:
+    """Back / Next / Continue: store the step, then show it in the same message."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    callback = parse_callback(query.data)
+    services = context.services
+    step = services.guide.step(callback.arg, services.calendar.access) if callback else None
+    if step is None:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    await services.repo.save_guide_step(context.account.user_id, step.id, services.clock.now())
+    await query.answer()
+    text, markup = step_view(context, step)
+    await edit_in_place(query, text, markup)
+
+
+async def step_help(update: Update, context: SensusContext) -> None:
+    """ "I'm stuck here": the common problems of this step."""
+    query = update.callback_query
+    assert query is not None
+    step = await current_step(context)
+    await query.answer()
+    text = f"<b>{heading(context, step)}</b>\n\n🆘 {field(context, step, 'help')}"
+    await edit_in_place(query, text, back_to(context, step))
+
+
+async def show_branch(update: Update, context: SensusContext) -> None:
+    """A side path (no internet, new KK, family elsewhere), with a way back."""
+    query = update.callback_query
+    assert query is not None
+    callback = parse_callback(query.data)
+    services = context.services
+    branch = services.guide.branches.get(callback.arg) if callback else None
+    step = await current_step(context)
+    await query.answer()
+    if branch is None:
+        return
+    access = services.calendar.access
+    values = placeholders(context)
+    title = html.escape(pick_variant(branch.titles, context.t.code, access))
+    body = pick_variant(branch.texts, context.t.code, access).format_map(values)
+    await edit_in_place(query, f"<b>{title}</b>\n\n{body}", back_to(context, step))
+
+
+async def show_scam_warning(update: Update, context: SensusContext) -> None:
+    """The scam warning, one tap away from every step."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    step = await current_step(context)
+    topic = services.faq.topic(SCAM_TOPIC)
+    assert topic is not None
+    await query.answer()
+    text = services.faq.answer(topic, context.reader, services.calendar)
+    await edit_in_place(query, text, back_to(context, step))
+
+
+async def ask_for_number(update: Update, context: SensusContext) -> None:
+    """Check buttons at the login step: the next number typed is checked as NIK or KK."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    callback = parse_callback(query.data)
+    if callback is None or callback.arg not in ("nik", "kk"):
+        await query.answer()
+        return
+    await context.services.repo.set_awaiting_check(context.account.user_id, callback.arg)
+    await query.answer()
+    t = context.t
+    label = t._("NIK") if callback.arg == "nik" else t._("nomor KK")
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(
+        t._(
+            "Ketik {label} Anda (16 angka). Saya hanya memeriksa bentuknya, tidak menyimpannya, "
+            "dan pesan Anda langsung saya hapus setelah diperiksa."
+        ).format(label=label)
+    )
+
+
+async def exit_guide(update: Update, context: SensusContext) -> None:
+    """Exit: keep the place, say how to come back."""
+    query = update.callback_query
+    assert query is not None
+    step = await current_step(context)
+    number, _ = context.services.guide.position(step.id, context.services.calendar.access)
+    await query.answer()
+    await edit_in_place(
+        query,
+        context.t._("Panduan dijeda di langkah {number}. Ketik /panduan untuk melanjutkan.").format(
+            number=number
+        ),
+        None,
+    )
+
+
+async def finish_guide(update: Update, context: SensusContext) -> None:
+    """The last step's Done: forget the place, show the main menu."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    await context.services.repo.finish_guide(context.account.user_id)
+    await query.answer()
+    await edit_in_place(
+        query,
+        context.t._("✅ Panduan selesai. Terima kasih sudah ikut Sensus Penduduk 2020!"),
+        main_menu(context.t),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
+    """Handlers of this feature."""
+    return [
+        CommandHandler(GUIDE.names(), guide_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(guide_button, pattern=r"^guide:start:$"),
+        CallbackQueryHandler(go_to_step, pattern=r"^guide:go:"),
+        CallbackQueryHandler(step_help, pattern=r"^guide:help:"),
+        CallbackQueryHandler(show_branch, pattern=r"^guide:branch:"),
+        CallbackQueryHandler(show_scam_warning, pattern=r"^guide:scam:"),
+        CallbackQueryHandler(ask_for_number, pattern=r"^guide:check:"),
+        CallbackQueryHandler(exit_guide, pattern=r"^guide:exit:$"),
+        CallbackQueryHandler(finish_guide, pattern=r"^guide:done:$"),
+    ]
