@@ -1,5 +1,6 @@
 """build_application(): the one place where the bot is wired together."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,16 +16,20 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, AnyApplication, SensusContext, Services, services_of
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import load_calendar
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, FixedClock
 from bot.domain.guide import load_guide
 from bot.i18n import LOCALES_DIR, I18n, load_i18n
+from bot.planning import active_calendar
 from bot.processing import ChatOrderedUpdateProcessor
+from bot.sender import Sender
 from storage import Repository
 
 log = logging.getLogger(__name__)
 
 # Token used where no Telegram is involved (the terminal shell).
 OFFLINE_TOKEN = "0:offline"
+WATCHER_KEY = "calendar-watcher"
+CALENDAR_POLL = 30.0  # seconds between looks for a calendar applied from the command line
 
 
 def build_application(
@@ -55,32 +60,68 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     application: AnyApplication = builder.build()
     i18n = i18n or load_i18n()
+    configured = load_calendar(settings.calendar_path)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         i18n=i18n,
-        clock=clock or Clock(),
+        clock=clock or (FixedClock(settings.now) if settings.now else Clock()),
         faq=FaqEngine.load(LOCALES_DIR, i18n.codes),
         guide=load_guide(LOCALES_DIR, i18n.codes),
-        calendar=load_calendar(settings.calendar_path),
+        calendar=configured,
+        configured_calendar=configured,
     )
     handlers.register(application)
     return application
 
 
 async def open_services(application: AnyApplication) -> None:
-    """Open the database and publish the command menus (post_init)."""
+    """Open the database, load the calendar in force, start the sender (post_init)."""
     services = services_of(application)
     services.repository = await Repository.open(services.settings.db_path)
+    await refresh_calendar(services)
+    settings = services.settings
+    sender = Sender(
+        application.bot, services.repo, services.now, settings.send_rate, settings.paid_broadcast
+    )
+    handlers.register_renderers(sender, services)
+    await sender.start()
+    services.sender = sender
+    application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
     await publish_commands(application.bot, services.i18n)
     log.info("sensus-bot started as @%s", application.bot.username)
 
 
 async def close_services(application: AnyApplication) -> None:
-    """Close the database (post_shutdown)."""
+    """Stop the sender and the calendar watcher, close the database (post_shutdown)."""
     services = services_of(application)
+    watcher = application.bot_data.pop(WATCHER_KEY, None)
+    if watcher is not None:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+    if services.sender is not None:
+        await services.sender.stop()
+        services.sender = None
     if services.repository is not None:
         await services.repository.close()
         services.repository = None
+
+
+async def refresh_calendar(services: Services) -> None:
+    """Use the calendar staff applied last (possibly from another process)."""
+    calendar, revision = await active_calendar(services.repo, services.configured_calendar)
+    if revision != services.calendar_revision:
+        services.calendar, services.calendar_revision = calendar, revision
+        log.info("calendar in force: revision %s", revision)
+
+
+async def watch_calendar(services: Services) -> None:
+    """Follow calendar revisions applied with `sensus-bot calendar apply` while running."""
+    while True:
+        await asyncio.sleep(CALENDAR_POLL)
+        try:
+            await refresh_calendar(services)
+        except Exception:
+            log.exception("could not refresh the calendar")
 
 
 @asynccontextmanager

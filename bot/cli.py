@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -12,14 +13,16 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 import bot
-from bot.app import build_application, run_polling
+from bot.app import CALENDAR_POLL, build_application, run_polling
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
-from bot.domain.calendar import load_calendar
+from bot.domain.calendar import CalendarError, load_calendar
+from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
 from bot.i18n import LOCALES_DIR, load_i18n, load_languages
 from bot.local_api import html_to_text
 from bot.logs import setup_logging
+from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import run_shell
 from storage import Repository, StorageError
 from storage.repository import UnansweredQuestion
@@ -35,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"sensus-bot {bot.__version__}")
     root.add_argument("--config", type=Path, metavar="FILE", help="TOML file with settings")
+    root.add_argument(
+        "--now", metavar="ISO", help="fix the bot's clock, e.g. 2020-01-20T09:00+08:00 (SENSUS_NOW)"
+    )
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run the bot with long polling against the Bot API")
     shell = commands.add_parser("shell", help="chat with the bot in this terminal, offline")
@@ -54,15 +60,30 @@ def parser() -> argparse.ArgumentParser:
         "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
     )
     unanswered.add_argument("--limit", type=int, default=100)
+    calendar = commands.add_parser("calendar", help="show or apply the census calendar")
+    calendar_commands = calendar.add_subparsers(
+        dest="calendar_command", metavar="ACTION", required=True
+    )
+    calendar_commands.add_parser("show", help="the calendar in force and what is queued")
+    apply = calendar_commands.add_parser(
+        "apply", help="apply a revised calendar and re-plan reminders"
+    )
+    apply.add_argument(
+        "file", type=Path, help="a calendar TOML file, e.g. bot/calendars/sp2020-revisi.toml"
+    )
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, load settings, run the command; errors are one line."""
     args = parser().parse_args(argv)
+    environ = dict(os.environ)
+    if args.now:
+        environ["SENSUS_NOW"] = args.now
     try:
         settings = load_settings(
-            config_file=args.config, known_languages=frozenset(load_languages())
+            environ, config_file=args.config, known_languages=frozenset(load_languages())
         )
         if args.command == "run":
             return run(settings)
@@ -70,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return shell(settings, args)
         if args.command == "faq":
             return faq_command(settings, args)
-    except (ConfigError, StorageError) as error:
+        if args.command == "calendar":
+            return asyncio.run(calendar_command(settings, args))
+    except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
         return 130
@@ -176,6 +199,51 @@ async def check_bot_api(settings: Settings) -> None:
         raise ConfigError(
             "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
         ) from None
+
+
+async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``calendar show`` and ``calendar apply FILE``."""
+    repository = await open_database(settings.db_path)
+    try:
+        configured = load_calendar(settings.calendar_path)
+        current, revision = await active_calendar(repository, configured)
+        if args.calendar_command == "show":
+            print(f"census {current.census}, access {current.access}, revision {revision or '-'}")
+            for event in current.events:
+                print(
+                    f"  event {event.id:<10} {event.start.isoformat()} .. {event.end.isoformat()}"
+                )
+            for reminder in current.reminders:
+                due = current.due(reminder).isoformat()
+                print(f"  reminder {reminder.id:<18} {reminder.group:<8} due {due}")
+            print(f"  outbox: {json.dumps(await repository.outbox_status())}")
+            return 0
+        body = args.file.read_text(encoding="utf-8")
+        revised = calendar_from_text(body, str(args.file))
+        changes = calendar_changes(current, revised)
+        for change in changes:
+            print(f"  {change.what:<14} {change.subject}: {change.before} -> {change.after}")
+        if not changes:
+            print("  no change to events or the access method")
+        answer = "y" if args.yes else await asyncio.to_thread(input, "apply? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not applied")
+            return 1
+        now = FixedClock(settings.now).now() if settings.now else Clock().now()
+        applied = await apply_revision(
+            repository, current, revised, body, args.file.name, "cli", now,
+            settings.quiet_hours, settings.timezone,
+        )  # fmt: skip
+        print(
+            f"applied as revision {applied.revision_id}: {applied.report.planned} reminders "
+            f"planned, {applied.report.cancelled} cancelled; a running bot follows within "
+            f"{int(CALENDAR_POLL)} s"
+        )
+        return 0
+    except OSError as error:
+        return fail(f"{args.file}: {error.strerror}")
+    finally:
+        await repository.close()
 
 
 async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestion]:

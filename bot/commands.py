@@ -33,11 +33,27 @@ HELP = MenuCommand("bantuan", N_("Apa yang bisa dilakukan bot ini"), {"en": "hel
 GUIDE = MenuCommand(
     "panduan", N_("Panduan mengisi sensus online langkah demi langkah"), {"en": "guide"}
 )
+SCHEDULE = MenuCommand("jadwal", N_("Jadwal sensus"), {"en": "schedule"})
+REMIND = MenuCommand("ingatkan", N_("Pengingat jadwal dan token"), {"en": "remind"})
+STOP = MenuCommand("berhenti", N_("Berhenti menerima pengingat"), {"en": "stop"})
+CALENDAR = MenuCommand(
+    "kalender", N_("Terapkan kalender sensus yang direvisi (admin)"), {"en": "calendar"}
+)
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})
 
-MENU: list[MenuCommand] = [START, GUIDE, HELP, LANGUAGE, PRIVACY, DELETE_DATA]
+MENU: list[MenuCommand] = [
+    START,
+    SCHEDULE,
+    GUIDE,
+    REMIND,
+    HELP,
+    LANGUAGE,
+    PRIVACY,
+    STOP,
+    DELETE_DATA,
+]
 
 DESCRIPTION = N_(
     "Asisten resmi Sensus Penduduk 2020 (SP2020). Tanyakan jadwal, cara mengisi sensus "

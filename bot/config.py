@@ -4,6 +4,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,10 @@ SETTING_NAMES = (
     "SENSUS_TZ",
     "SENSUS_LOG_LEVEL",
     "SENSUS_CALENDAR",
+    "SENSUS_NOW",
+    "SENSUS_QUIET_HOURS",
+    "SENSUS_SEND_RATE",
+    "SENSUS_PAID_BROADCAST",
 )
 
 
@@ -45,6 +50,10 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
     log_level: str = "INFO"
     calendar_path: Path = field(default_factory=lambda: shipped_calendar_path("sp2020"))
+    now: datetime | None = None  # a fixed clock, for tests and demos
+    quiet_hours: tuple[time, time] | None = (time(21), time(7))
+    send_rate: float = 30.0  # messages per second sent on the bot's own initiative
+    paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
 
     @property
     def bot_api_base_url(self) -> str:
@@ -84,6 +93,7 @@ def load_settings(
     values = read_config_file(config_file) if config_file else {}
     env = os.environ if environ is None else environ
     values.update({k: v for k, v in env.items() if k in SETTING_NAMES and v != ""})
+    paid = _flag("SENSUS_PAID_BROADCAST", values.get("SENSUS_PAID_BROADCAST", "off"))
     return Settings(
         token=values.get("TELEGRAM_BOT_TOKEN"),
         api_url=_api_url(values.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
@@ -93,6 +103,10 @@ def load_settings(
         timezone=_timezone(values.get("SENSUS_TZ", "Asia/Makassar")),
         log_level=_log_level(values.get("SENSUS_LOG_LEVEL", "INFO")),
         calendar_path=_calendar(values.get("SENSUS_CALENDAR", "sp2020")),
+        now=_moment(values["SENSUS_NOW"]) if "SENSUS_NOW" in values else None,
+        quiet_hours=_quiet_hours(values.get("SENSUS_QUIET_HOURS", "21:00-07:00")),
+        send_rate=_send_rate(values.get("SENSUS_SEND_RATE", "30"), paid),
+        paid_broadcast=paid,
     )
 
 
@@ -137,6 +151,49 @@ def _calendar(value: str) -> Path:
     except CalendarError as error:
         raise ConfigError("SENSUS_CALENDAR", str(error)) from None
     return path
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError("SENSUS_NOW", f"not an ISO 8601 date-time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _quiet_hours(value: str) -> tuple[time, time] | None:
+    """``21:00-07:00``, or ``off``."""
+    if value.strip().lower() == "off":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ConfigError(
+            "SENSUS_QUIET_HOURS", f"expected HH:MM-HH:MM or off, not {value!r}"
+        ) from None
+    return start, end
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.lower() in ("1", "on", "true", "yes"):
+        return True
+    if value.lower() in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(name, f"expected on or off, not {value!r}")
+
+
+def _send_rate(value: str, paid: bool) -> float:
+    """Messages per second: Telegram allows about 30/s, or 1000/s with paid broadcasts."""
+    try:
+        rate = float(value)
+    except ValueError:
+        raise ConfigError("SENSUS_SEND_RATE", f"not a number: {value!r}") from None
+    limit = 1000.0 if paid else 30.0
+    if not 0 < rate <= limit:
+        hint = "" if paid else " (more needs SENSUS_PAID_BROADCAST=on)"
+        raise ConfigError("SENSUS_SEND_RATE", f"must be above 0 and at most {limit:g}{hint}")
+    return rate
 
 
 def _log_level(value: str) -> str:

@@ -1,7 +1,7 @@
 """What every handler gets: the bot's services and the current user's language."""
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -12,6 +12,9 @@ from bot.domain.clock import Clock
 from bot.domain.guide import Guide
 from bot.i18n import I18n, Translator
 from storage import Repository, User
+
+if TYPE_CHECKING:
+    from bot.sender import Sender
 
 SERVICES_KEY = "services"
 
@@ -25,8 +28,20 @@ class Services:
     clock: Clock
     faq: FaqEngine
     guide: Guide
-    calendar: Calendar
+    calendar: Calendar  # the calendar in force (a staff revision, else the configured one)
+    configured_calendar: Calendar
+    calendar_revision: int | None = None
     repository: Repository | None = None
+    sender: "Sender | None" = None
+
+    def now(self) -> float:
+        """The bot's clock as epoch seconds."""
+        return self.clock.now().timestamp()
+
+    def wake_sender(self) -> None:
+        """Tell the sender something is due now."""
+        if self.sender is not None:
+            self.sender.wake()
 
     @property
     def repo(self) -> Repository:

@@ -8,7 +8,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -53,6 +53,10 @@ class Translator:
     def date(self, value: date, fmt: str = "full") -> str:
         """Format a date, e.g. "Sabtu, 15 Februari 2020"."""
         return format_date(value, fmt, locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        """A clock time, e.g. "23.59" (id) or "11:59 PM" (en)."""
+        return format_time(value, "short", locale=self.locale)
 
     def datetime(self, value: datetime, zone: tzinfo, fmt: str = "full") -> str:
         """Format a moment in a time zone."""

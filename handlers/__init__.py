@@ -1,18 +1,44 @@
 """Thin Telegram adapters, one module per feature; FEATURES is the registration order."""
 
+from functools import partial
 from types import ModuleType
 from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, faq, guide, identity, language, privacy, session, start
+from bot.context import Services
+from bot.sender import Sender
+from handlers import (
+    calendar_admin,
+    errors,
+    fallback,
+    faq,
+    guide,
+    identity,
+    language,
+    privacy,
+    reminders,
+    schedule,
+    session,
+    start,
+)
 
 SESSION_GROUP = -1
 GUARD_GROUP = 0  # identity numbers and secrets are caught before any feature sees them
 FEATURE_GROUP = 1
 
 # Earlier modules win: a feature's handlers are tried before those of the modules after it.
-FEATURES: list[ModuleType] = [start, language, privacy, guide, faq, fallback]
+FEATURES: list[ModuleType] = [
+    start,
+    language,
+    privacy,
+    schedule,
+    reminders,
+    calendar_admin,
+    guide,
+    faq,
+    fallback,
+]
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -22,3 +48,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for feature in FEATURES:
         application.add_handlers(feature.handlers(), group=FEATURE_GROUP)
     application.add_error_handler(errors.on_error)
+
+
+def register_renderers(sender: Sender, services: Services) -> None:
+    """Let the sender render what features queue (``content`` prefix -> text)."""
+    for feature in FEATURES:
+        for prefix, render in getattr(feature, "RENDERERS", {}).items():
+            sender.renderers[prefix] = partial(render, services)

@@ -12,6 +12,8 @@ from bot.i18n import N_, Translator
 MAIN_MENU: list[tuple[str, Callback]] = [
     (N_("❓ Topik pertanyaan"), Callback("faq", "menu")),
     (N_("📝 Panduan mengisi"), Callback("guide", "start")),
+    (N_("📅 Jadwal"), Callback("schedule", "show")),
+    (N_("🔔 Pengingat"), Callback("remind", "start")),
     (N_("🌐 Bahasa"), Callback("lang", "menu")),
     (N_("🔒 Privasi"), Callback("privacy", "show")),
     (N_("ℹ️ Bantuan"), Callback("help", "show")),

@@ -2,7 +2,7 @@
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +33,8 @@ class User:
     first_seen: datetime
     last_seen: datetime
     opted_out: bool
+    blocked: bool = False
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,29 @@ class UnansweredQuestion:
     outcome: str
     best_topic: str | None
     score: float
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A message the sender has claimed."""
+
+    id: int
+    chat_id: int
+    user_id: int | None
+    cause: str
+    content: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class CalendarRevision:
+    """A calendar stored by staff."""
+
+    id: int
+    source: str
+    body: str
+    created_by: str
+    applied_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -183,6 +208,7 @@ class Repository:
         async with self._transaction() as db:
             await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
 
@@ -278,6 +304,286 @@ class Repository:
         """Forget the user's place in the guide."""
         await self._write("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
 
+    # Subscriptions
+
+    async def subscriptions(self, user_id: int) -> set[str]:
+        """The reminder groups the user subscribed to."""
+        async with self._db.execute(
+            "SELECT grp FROM subscriptions WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            return {row[0] for row in await cursor.fetchall()}
+
+    async def subscribe(self, user_id: int, group: str) -> None:
+        """Subscribe to a reminder group (and undo an earlier opt-out)."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE users SET opted_out = 0 WHERE user_id = ?", (user_id,))
+            await db.execute(
+                "INSERT OR IGNORE INTO subscriptions (user_id, grp) VALUES (?, ?)", (user_id, group)
+            )
+
+    async def unsubscribe(self, user_id: int, group: str, contents: list[str]) -> None:
+        """Leave a reminder group and cancel its pending reminders (their content refs)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "DELETE FROM subscriptions WHERE user_id = ? AND grp = ?", (user_id, group)
+            )
+            await _cancel_pending(db, "user_id = ?", [user_id], contents)
+
+    async def set_region(self, user_id: int, region: str, zone: str) -> None:
+        """Record the user's regency/city and its time zone."""
+        await self._write(
+            "UPDATE users SET region = ?, zone = ? WHERE user_id = ?", (region, zone, user_id)
+        )
+
+    async def opt_out(self, user_id: int) -> int:
+        """Stop everything sent on the bot's own initiative; return cancelled messages."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE users SET opted_out = 1 WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+            return await _cancel_pending(db, "user_id = ?", [user_id], None)
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Mark a user who blocked (or unblocked) the bot; cancel what waits for them."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE users SET blocked = ? WHERE user_id = ?", (int(blocked), user_id)
+            )
+            if blocked:
+                await _cancel_pending(db, "user_id = ?", [user_id], None, status="blocked")
+
+    async def count_subscribers(self) -> int:
+        """People who get reminders (subscribed, not opted out, not blocked)."""
+        row = await self._one(
+            "SELECT COUNT(DISTINCT s.user_id) FROM subscriptions s JOIN users u USING (user_id)"
+            " WHERE u.opted_out = 0 AND u.blocked = 0"
+        )
+        return int(row[0]) if row else 0
+
+    # Outbox
+
+    async def plan(
+        self,
+        key: str,
+        content: str,
+        group: str,
+        not_before_by_zone: Mapping[str | None, float],
+        expires_at: float,
+        user_id: int | None = None,
+    ) -> int:
+        """Queue one reminder occurrence for every subscriber of ``group`` (set-based).
+
+        ``not_before_by_zone`` gives the send time per user zone (None: users without a
+        zone); a zone missing from it is not planned (too late or no longer relevant).
+        Subscribers who opted out or blocked the bot are left out; an occurrence a user
+        already has (sent or not) is never added twice.
+        """
+        planned = 0
+        async with self._transaction() as db:
+            for zone, not_before in not_before_by_zone.items():
+                zone_test = "u.zone IS NULL" if zone is None else "u.zone = ?"
+                params: list[Any] = [key, content, not_before, expires_at, group]
+                params += [] if zone is None else [zone]
+                only_user = ""
+                if user_id is not None:
+                    only_user = " AND u.user_id = ?"
+                    params.append(user_id)
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO outbox"
+                    " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
+                    " SELECT u.user_id, u.user_id, 'reminder', ?, ?, ?, ? FROM users u"
+                    " JOIN subscriptions s ON s.user_id = u.user_id AND s.grp = ?"
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND {zone_test}{only_user}",
+                    params,
+                )
+                planned += cursor.rowcount
+        return planned
+
+    async def cancel_reminders_except(self, keys: set[str], user_id: int | None = None) -> int:
+        """Cancel pending reminders whose occurrence is not in ``keys`` (a revised calendar)."""
+        marks = ",".join("?" * len(keys)) or "''"
+        where = f"cause = 'reminder' AND dedupe_key NOT IN ({marks})"
+        params: list[Any] = list(keys)
+        if user_id is not None:
+            where += " AND user_id = ?"
+            params.append(user_id)
+        async with self._transaction() as db:
+            return await _cancel_pending(db, where, params, None)
+
+    async def forget_pending_reminders(self, user_id: int) -> None:
+        """Remove a user's unsent reminders, to plan them again (new zone or groups)."""
+        await self._write(
+            "DELETE FROM outbox WHERE user_id = ? AND cause = 'reminder' AND status = 'pending'",
+            (user_id,),
+        )
+
+    async def enqueue(
+        self,
+        chat_id: int,
+        user_id: int | None,
+        cause: str,
+        key: str,
+        content: str,
+        not_before: float,
+        expires_at: float | None = None,
+    ) -> bool:
+        """Queue one message; False when that recipient already has this key."""
+        cursor_count = await self._write(
+            "INSERT OR IGNORE INTO outbox"
+            " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, user_id, cause, key, content, not_before, expires_at),
+        )
+        return cursor_count > 0
+
+    async def enqueue_to_users(
+        self,
+        user_where: str,
+        params: list[Any],
+        cause: str,
+        key: str,
+        content: str,
+        not_before: float,
+    ) -> int:
+        """Queue one message to every user matching a condition (set-based)."""
+        return await self._write(
+            "INSERT OR IGNORE INTO outbox"
+            " (chat_id, user_id, cause, dedupe_key, content, not_before)"
+            " SELECT u.user_id, u.user_id, ?, ?, ?, ? FROM users u WHERE u.opted_out = 0"
+            f" AND u.blocked = 0 AND ({user_where})",
+            [cause, key, content, not_before, *params],
+        )
+
+    async def requeue_in_flight(self) -> int:
+        """At start-up: messages claimed but not confirmed go back to the queue."""
+        return await self._write("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+
+    async def claim_due(self, now: float, limit: int) -> list[OutboxRow]:
+        """Drop expired messages, then claim up to ``limit`` due ones for sending."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'dropped' WHERE status = 'pending'"
+                " AND expires_at IS NOT NULL AND expires_at <= ?",
+                (now,),
+            )
+            async with db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN"
+                " (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?"
+                "  ORDER BY not_before, id LIMIT ?)"
+                " RETURNING id, chat_id, user_id, cause, content, attempts",
+                (now, limit),
+            ) as cursor:
+                rows = await cursor.fetchall()
+        return sorted((OutboxRow(*row) for row in rows), key=lambda r: r.id)
+
+    async def next_due(self) -> float | None:
+        """When the earliest pending message is due."""
+        row = await self._one("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sent(self, row_ids: list[int], now: float) -> None:
+        """Record messages Telegram accepted."""
+        async with self._write_lock:
+            await self._db.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+                [(now, row_id) for row_id in row_ids],
+            )
+
+    async def mark_failed(self, row_id: int, error: str, status: str = "failed") -> None:
+        """Record a message that will not be sent (failed, blocked, dropped)."""
+        await self._write(
+            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", (status, error, row_id)
+        )
+
+    async def retry_later(
+        self, row_id: int, not_before: float, error: str | None, count: bool = True
+    ) -> None:
+        """Put a claimed message back in the queue; ``count=False``: not a failed attempt."""
+        await self._write(
+            "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (not_before, error, 0 if count else 1, row_id),
+        )
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its new id everywhere, for unsent messages too."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?"
+                " AND status IN ('pending', 'sending')",
+                (new_chat_id, old_chat_id),
+            )
+
+    async def outbox_status(self, cause: str | None = None) -> dict[str, int]:
+        """How many messages are in each status."""
+        where, params = ("WHERE cause = ?", (cause,)) if cause else ("", ())
+        async with self._db.execute(
+            f"SELECT status, COUNT(*) FROM outbox {where} GROUP BY status", params
+        ) as cursor:
+            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+    # Calendar revisions
+
+    async def add_calendar_revision(
+        self, source: str, body: str, created_by: str, now: datetime, applied: bool
+    ) -> int:
+        """Store a calendar (applied at once, or as a draft to confirm)."""
+        async with self._write_lock:
+            cursor = await self._db.execute(
+                "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (now.isoformat(), created_by, source, body, now.isoformat() if applied else None),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def apply_calendar_revision(self, revision_id: int, now: datetime) -> None:
+        """Put a stored draft in force."""
+        await self._write(
+            "UPDATE calendar_revisions SET applied_at = ? WHERE id = ?",
+            (now.isoformat(), revision_id),
+        )
+
+    async def calendar_revision(self, revision_id: int) -> CalendarRevision | None:
+        """A stored calendar by id."""
+        row = await self._one("SELECT * FROM calendar_revisions WHERE id = ?", (revision_id,))
+        return _revision(row) if row else None
+
+    async def active_calendar_revision(self) -> CalendarRevision | None:
+        """The calendar in force, if staff applied one."""
+        row = await self._one(
+            "SELECT * FROM calendar_revisions WHERE applied_at IS NOT NULL"
+            " ORDER BY applied_at DESC, id DESC LIMIT 1"
+        )
+        return _revision(row) if row else None
+
+
+async def _cancel_pending(
+    db: aiosqlite.Connection,
+    where: str,
+    params: list[Any],
+    contents: list[str] | None,
+    status: str = "cancelled",
+) -> int:
+    if contents is not None:
+        if not contents:
+            return 0
+        where += f" AND content IN ({','.join('?' * len(contents))})"
+        params = [*params, *contents]
+    cursor = await db.execute(
+        f"UPDATE outbox SET status = ? WHERE status = 'pending' AND {where}", [status, *params]
+    )
+    return cursor.rowcount
+
+
+def _revision(row: aiosqlite.Row) -> CalendarRevision:
+    applied = row["applied_at"]
+    return CalendarRevision(
+        id=row["id"],
+        source=row["source"],
+        body=row["body"],
+        created_by=row["created_by"],
+        applied_at=datetime.fromisoformat(applied) if applied else None,
+    )
+
 
 def _user(row: aiosqlite.Row) -> User:
     return User(
@@ -288,4 +594,6 @@ def _user(row: aiosqlite.Row) -> User:
         first_seen=datetime.fromisoformat(row["first_seen"]),
         last_seen=datetime.fromisoformat(row["last_seen"]),
         opted_out=bool(row["opted_out"]),
+        blocked=bool(row["blocked"]),
+        zone=row["zone"],
     )

@@ -3,7 +3,10 @@
 from tests.fake_telegram import FakeTelegram
 from tests.harness import RunningBot, run_bot
 
-MENU_EN = ["❓ Question topics", "📝 Filling-in guide", "🌐 Language", "🔒 Privacy", "ℹ️ Help"]
+MENU_EN = [
+    "❓ Question topics", "📝 Filling-in guide", "📅 Schedule", "🔔 Reminders", "🌐 Language",
+    "🔒 Privacy", "ℹ️ Help",
+]  # fmt: skip
 
 
 async def test_first_start_offers_languages_then_answers_in_the_chosen_one(bot: RunningBot):
@@ -157,9 +160,14 @@ async def test_an_error_gets_an_apology_in_the_users_language(bot: RunningBot):
 async def test_command_menus_are_published_per_language(bot: RunningBot):
     commands = bot.telegram.api.commands
     by_language = {lang: [c["command"] for c in cmds] for (_, lang), cmds in commands.items()}
-    assert by_language[""] == ["start", "panduan", "bantuan", "bahasa", "privasi", "hapusdata"]
+    assert by_language[""] == [
+        "start", "jadwal", "panduan", "ingatkan", "bantuan", "bahasa", "privasi", "berhenti",
+        "hapusdata",
+    ]  # fmt: skip
     assert by_language["id"] == by_language[""]
-    assert by_language["en"] == ["start", "guide", "help", "language", "privacy", "deletedata"]
+    assert by_language["en"] == [
+        "start", "schedule", "guide", "remind", "help", "language", "privacy", "stop", "deletedata",
+    ]  # fmt: skip
     assert "mkn" not in by_language
     descriptions = bot.telegram.api.descriptions
     assert descriptions[("description", "en")].startswith("Official assistant")

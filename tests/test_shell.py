@@ -18,7 +18,7 @@ def test_shell_runs_the_conversation_offline(tmp_path):
     assert "Hello Rina!" in out
     assert "Your data that I keep" in out
     assert "Sorry, I did not understand that." in out
-    assert "[3] 🌐 Language" in out
+    assert "[5] 🌐 Language" in out
     assert result.stderr == ""
 
 

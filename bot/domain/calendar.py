@@ -1,8 +1,9 @@
 """The census calendar: events, the access method in force and official contacts."""
 
+import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,11 @@ from zoneinfo import ZoneInfo
 
 ACCESS_METHODS = ("nik+token", "nik+kk+password")
 EVENT_KINDS = ("token", "online", "field", "results", "other")
+# What residents subscribe to: the token, the opening, "closing soon", the field visit.
+REMINDER_GROUPS = ("token", "opening", "closing", "field")
+_OFFSET = re.compile(r"([+-]?)((?:\d+[dhm])+)")
+_OFFSET_PART = re.compile(r"(\d+)([dhm])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 # Indonesia's three zones go by these names in every language the bot speaks.
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
               "Asia/Jayapura": "WIT"}  # fmt: skip
@@ -35,6 +41,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """A message sent at a moment relative to an event's start or end."""
+
+    id: str
+    event: str
+    at: str  # "start" | "end"
+    offset: timedelta
+    group: str
+    texts: dict[str, str]
+
+    def text(self, lang: str) -> str:
+        """The reminder's text in a language, falling back to Indonesian."""
+        return self.texts.get(lang) or self.texts["id"]
+
+
+@dataclass(frozen=True)
 class Calendar:
     """A census calendar as loaded from TOML."""
 
@@ -44,10 +66,34 @@ class Calendar:
     site: str
     contact: dict[str, str]
     events: tuple[Event, ...]
+    reminders: tuple[Reminder, ...] = ()
 
     def event(self, event_id: str) -> Event | None:
         """The event with this id, if the calendar has it."""
         return next((e for e in self.events if e.id == event_id), None)
+
+    def reminder(self, reminder_id: str) -> Reminder | None:
+        """The reminder with this id, if the calendar has it."""
+        return next((r for r in self.reminders if r.id == reminder_id), None)
+
+    def due(self, reminder: Reminder) -> datetime:
+        """When a reminder is due (before quiet hours are taken into account)."""
+        event = self.event(reminder.event)
+        assert event is not None
+        return (event.start if reminder.at == "start" else event.end) + reminder.offset
+
+
+def parse_offset(value: str) -> timedelta:
+    """``"-7d"``, ``"-2h"``, ``"0m"``, ``"-1d12h"``: negative is before."""
+    match = _OFFSET.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"offset must look like -7d, -2h, 30m or -1d12h, not {value!r}")
+    sign, parts = match.groups()
+    delta = sum(
+        (timedelta(**{_UNITS[unit]: int(amount)}) for amount, unit in _OFFSET_PART.findall(parts)),
+        timedelta(),
+    )
+    return -delta if sign == "-" else delta
 
 
 def zone_name(zone: ZoneInfo) -> str:
@@ -58,6 +104,14 @@ def zone_name(zone: ZoneInfo) -> str:
 def shipped_calendar_path(name: str) -> Path:
     """The path of a calendar shipped with the bot (``sp2020``, ``sp2020-revisi``)."""
     return Path(str(resources.files("bot.calendars").joinpath(f"{name}.toml")))
+
+
+def shipped_calendars() -> list[str]:
+    """Names of the calendars shipped with the bot."""
+    folder = resources.files("bot.calendars")
+    return sorted(
+        e.name.removesuffix(".toml") for e in folder.iterdir() if e.name.endswith(".toml")
+    )
 
 
 def load_calendar(path: Path) -> Calendar:
@@ -103,6 +157,31 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise CalendarError(f"{source}: event ids must be unique")
+    reminders = []
+    for number, raw in enumerate(data.get("reminder", []), 1):
+        where = f"reminder {number}"
+        event_id = need(raw, "event", where)
+        if event_id not in ids:
+            raise CalendarError(f"{source}: {where}: no event {event_id!r}")
+        if raw.get("at", "start") not in ("start", "end"):
+            raise CalendarError(f"{source}: {where}: at must be start or end")
+        group = need(raw, "group", where)
+        if group not in REMINDER_GROUPS:
+            raise CalendarError(
+                f"{source}: {where}: group must be one of {', '.join(REMINDER_GROUPS)}"
+            )
+        texts = dict(need(raw, "text", where))
+        if "id" not in texts:
+            raise CalendarError(f"{source}: {where}: needs an Indonesian text (text.id)")
+        try:
+            offset = parse_offset(str(raw.get("offset", "0m")))
+        except ValueError as error:
+            raise CalendarError(f"{source}: {where}: {error}") from None
+        reminders.append(
+            Reminder(need(raw, "id", where), event_id, raw.get("at", "start"), offset, group, texts)
+        )
+    if len({r.id for r in reminders}) != len(reminders):
+        raise CalendarError(f"{source}: reminder ids must be unique")
     return Calendar(
         census=need(data, "census", "the calendar"),
         zone=zone,
@@ -110,4 +189,5 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
         site=data.get("site", "https://sensus.bps.go.id"),
         contact={str(k): str(v) for k, v in data.get("contact", {}).items()},
         events=tuple(sorted(events, key=lambda e: e.start)),
+        reminders=tuple(reminders),
     )

@@ -1,0 +1,34 @@
+"""Send pacing under Telegram's limits: an overall rate, 1/s per chat, 20/min per group."""
+
+from dataclasses import dataclass, field
+
+PRIVATE_GAP = 1.0  # seconds between two messages to one person
+GROUP_GAP = 3.0  # 20 messages a minute to one group
+
+
+@dataclass
+class Pacer:
+    """Books send slots on a monotonic clock: evenly spaced overall, spaced per chat."""
+
+    rate: float
+    _next_slot: float = 0.0
+    _chat_ready: dict[int, float] = field(default_factory=dict)
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        """When the next message to this chat may go out."""
+        return self._chat_ready.get(chat_id, 0.0)
+
+    def take(self, chat_id: int, now: float) -> float:
+        """Book the next slot for a message to ``chat_id``; return when to send it."""
+        at = max(now, self._next_slot, self.chat_ready_at(chat_id))
+        self._next_slot = at + 1.0 / self.rate
+        self._chat_ready[chat_id] = at + (GROUP_GAP if chat_id < 0 else PRIVATE_GAP)
+        return at
+
+    def pause_until(self, moment: float) -> None:
+        """Hold every send until ``moment`` (a 429 asked for it)."""
+        self._next_slot = max(self._next_slot, moment)
+
+    def forget_before(self, now: float) -> None:
+        """Drop per-chat bookings that no longer restrict anything (memory stays small)."""
+        self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}

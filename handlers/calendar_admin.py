@@ -1,0 +1,220 @@
+"""/kalender (admins): apply a revised census calendar, then offer a "schedule changed" notice."""
+
+import html
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.commands import CALENDAR
+from bot.context import SensusContext, Services
+from bot.domain.calendar import (
+    CalendarError,
+    load_calendar,
+    shipped_calendar_path,
+    shipped_calendars,
+)
+from bot.domain.callbacks import Callback, parse_callback
+from bot.domain.faq import calendar_values
+from bot.domain.regions import zone_of
+from bot.i18n import N_, Translator
+from bot.planning import Change, apply_revision, calendar_changes
+from handlers.ui import edit_in_place, keyboard
+from storage.repository import OutboxRow
+
+CHANGE_NOTICE = N_("📅 <b>Jadwal Sensus Penduduk 2020 diperbarui</b>")
+SUBSCRIBERS = "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id)"
+
+
+def is_admin(update: Update, context: SensusContext) -> bool:
+    """Whether the person is a staff administrator (SENSUS_ADMINS), checked on the server."""
+    user = update.effective_user
+    return user is not None and user.id in context.services.settings.admins
+
+
+async def refuse(update: Update, context: SensusContext) -> None:
+    """A clear refusal, for commands and buttons alike; nothing changes."""
+    text = context.t._("Maaf, ini hanya untuk admin sensus.")
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_chat:
+        await update.effective_chat.send_message(text)
+
+
+def describe(t: Translator, change: Change) -> str:
+    """One change in words for staff."""
+    if change.what == "access":
+        return t._("Cara masuk: {before} → {after}").format(
+            before=change.before, after=change.after
+        )
+    if change.what == "event-added":
+        return t._("Baru: {event} ({after})").format(event=change.subject, after=change.after)
+    if change.what == "event-removed":
+        return t._("Dihapus: {event} ({before})").format(event=change.subject, before=change.before)
+    return t._("Diubah: {event}: {before} → {after}").format(
+        event=change.subject, before=change.before, after=change.after
+    )
+
+
+async def calendar_command(update: Update, context: SensusContext) -> None:
+    """/kalender: the calendar in force and the shipped calendars to apply."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    services = context.services
+    chat = update.effective_chat
+    assert chat is not None
+    t = context.t
+    revision = services.calendar_revision
+    text = t._(
+        "Kalender yang berlaku: <b>{census}</b>, cara masuk {access}, revisi {revision}."
+    ).format(
+        census=html.escape(services.calendar.census),
+        access=services.calendar.access,
+        revision=revision if revision is not None else "-",
+    )
+    rows = [
+        [(t._("Pratinjau: {name}").format(name=name), Callback("cal", "preview", name))]
+        for name in shipped_calendars()
+    ]
+    await chat.send_message(text, reply_markup=keyboard(rows))
+
+
+async def preview(update: Update, context: SensusContext) -> None:
+    """What applying a calendar would change."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    query = update.callback_query
+    assert query is not None
+    name = (parse_callback(query.data) or Callback("cal", "preview")).arg
+    await query.answer()
+    try:
+        revised = load_calendar(shipped_calendar_path(name))
+    except CalendarError:
+        return
+    t = context.t
+    changes = calendar_changes(context.services.calendar, revised)
+    lines = [t._("<b>{name}</b> mengubah:").format(name=html.escape(name))]
+    lines += [f"• {html.escape(describe(t, c))}" for c in changes] or [t._("(tidak ada perubahan)")]
+    buttons = [
+        [(t._("✅ Terapkan"), Callback("cal", "apply", name))],
+        [(t._("Batal"), Callback("cal", "cancel"))],
+    ]
+    await edit_in_place(query, "\n".join(lines), keyboard(buttons))
+
+
+async def apply(update: Update, context: SensusContext) -> None:
+    """Apply a calendar: answers follow at once, reminders are re-planned."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    name = (parse_callback(query.data) or Callback("cal", "apply")).arg
+    services = context.services
+    try:
+        path = shipped_calendar_path(name)
+        revised = load_calendar(path)
+    except CalendarError:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    await query.answer()
+    applied = await apply_revision(
+        services.repo,
+        services.calendar,
+        revised,
+        path.read_text(encoding="utf-8"),
+        path.name,
+        str(update.effective_user.id),
+        services.clock.now(),
+        services.settings.quiet_hours,
+        services.settings.timezone,
+    )
+    services.calendar, services.calendar_revision = revised, applied.revision_id
+    services.wake_sender()
+    t = context.t
+    subscribers = await services.repo.count_subscribers()
+    text = "\n".join(
+        [
+            t._("✅ Kalender diterapkan (revisi {revision}).").format(revision=applied.revision_id),
+            t._("Pengingat: {planned} dijadwalkan, {cancelled} dibatalkan.").format(
+                planned=applied.report.planned, cancelled=applied.report.cancelled
+            ),
+            "",
+            t._("Kirim pemberitahuan ini ke {count} pelanggan?").format(count=subscribers),
+            "",
+            notice_text(services, t, services.settings.timezone),
+        ]
+    )
+    buttons = [
+        [(t._("📣 Kirim pemberitahuan"), Callback("cal", "announce", str(applied.revision_id)))],
+        [(t._("Tidak usah"), Callback("cal", "cancel"))],
+    ]
+    await edit_in_place(query, text, keyboard(buttons))
+
+
+async def announce(update: Update, context: SensusContext) -> None:
+    """Queue the "schedule changed" notice for every subscriber, once per revision."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    query = update.callback_query
+    assert query is not None
+    revision = (parse_callback(query.data) or Callback("cal", "announce")).arg
+    services = context.services
+    if not revision.isdigit() or await services.repo.calendar_revision(int(revision)) is None:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    key = f"calendar-change:{revision}"
+    count = await services.repo.enqueue_to_users(
+        SUBSCRIBERS, [], "calendar-change", key, key, services.now()
+    )
+    services.wake_sender()
+    await query.answer()
+    await edit_in_place(
+        query,
+        context.t._("📣 Pemberitahuan dijadwalkan untuk {count} pelanggan.").format(count=count),
+        None,
+    )
+
+
+async def cancel(update: Update, context: SensusContext) -> None:
+    """Close the staff message without doing anything."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await edit_in_place(query, context.t._("Dibatalkan."), None)
+
+
+def notice_text(services: Services, t: Translator, zone: ZoneInfo) -> str:
+    """The "schedule changed" notice in one language."""
+    values = calendar_values(services.calendar, t.language.cldr, t.code, zone)
+    footer = t._("Lihat /jadwal. Berhenti menerima pesan: /berhenti")
+    return f"{t._(CHANGE_NOTICE)}\n{values['schedule']}\n\n{footer}"
+
+
+async def render_notice(services: Services, row: OutboxRow) -> str | None:
+    """The notice for one recipient, in their language."""
+    user = await services.repo.get_user(row.user_id) if row.user_id else None
+    if user is None:
+        return None
+    zone = zone_of(user.region) if user.region else services.settings.timezone
+    return notice_text(services, services.i18n.translator(user.lang), zone)
+
+
+RENDERERS = {"calendar-change": render_notice}
+
+
+def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
+    """Handlers of this feature; every one checks the admin role itself."""
+    return [
+        CommandHandler(CALENDAR.names(), calendar_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(preview, pattern=r"^cal:preview:"),
+        CallbackQueryHandler(apply, pattern=r"^cal:apply:"),
+        CallbackQueryHandler(announce, pattern=r"^cal:announce:"),
+        CallbackQueryHandler(cancel, pattern=r"^cal:cancel:$"),
+    ]

@@ -1,0 +1,275 @@
+"""/ingatkan: reminder subscriptions and region; /berhenti; people who block the bot."""
+
+import html
+from datetime import date, datetime
+
+from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    filters,
+)
+
+from bot.commands import REMIND, STOP
+from bot.context import SensusContext, Services
+from bot.domain.callbacks import Callback, parse_callback
+from bot.domain.faq import calendar_values
+from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name, zone_of
+from bot.domain.reminders import reminder_text
+from bot.i18n import N_
+from bot.planning import plan_reminders
+from handlers.ui import edit_in_place, keyboard
+from storage.repository import OutboxRow
+
+GROUP_LABELS = {
+    "token": N_("Token dikirim"),
+    "opening": N_("Sensus online dibuka"),
+    "closing": N_("Sensus online segera ditutup"),
+    "field": N_("Petugas datang ke rumah"),
+}
+FOOTER = N_("Berhenti menerima pengingat: /berhenti")
+
+
+def offered_groups(services: Services) -> list[str]:
+    """The reminder groups the calendar in force has reminders for, in a fixed order."""
+    present = {r.group for r in services.calendar.reminders}
+    return [g for g in GROUP_LABELS if g in present]
+
+
+async def replan_user(context: SensusContext) -> None:
+    """Re-plan one user's reminders after a change of groups or region."""
+    services = context.services
+    assert context.account is not None
+    await services.repo.forget_pending_reminders(context.account.user_id)
+    await plan_reminders(
+        services.repo,
+        services.calendar,
+        services.clock.now(),
+        services.settings.quiet_hours,
+        services.settings.timezone,
+        user_id=context.account.user_id,
+    )
+    services.wake_sender()
+
+
+async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMarkup]:
+    """The subscription message: one toggle per group, the region, Done."""
+    t = context.t
+    services = context.services
+    assert context.account is not None
+    user = await services.repo.get_user(context.account.user_id)
+    chosen = await services.repo.subscriptions(context.account.user_id)
+    rows = [
+        [
+            (
+                ("✅ " if g in chosen else "⬜ ") + t._(GROUP_LABELS[g]),
+                Callback("remind", "toggle", g),
+            )
+        ]
+        for g in offered_groups(services)
+    ]
+    region = region_name(user.region) if user and user.region else None
+    rows.append(
+        [
+            (
+                t._("📍 Wilayah: {region}").format(region=region or t._("pilih")),
+                Callback("remind", "regions"),
+            )
+        ]
+    )
+    rows.append([(t._("✔️ Selesai"), Callback("remind", "done"))])
+    lines = [t._("🔔 <b>Pengingat sensus</b>")]
+    quiet = services.settings.quiet_hours
+    if quiet:
+        start, end = (t.time(datetime.combine(date.today(), moment)) for moment in quiet)
+        lines.append(
+            t._(
+                "Saya tidak mengirim apa pun antara pukul {start} dan {end} di wilayah Anda."
+            ).format(start=start, end=end)
+        )
+    lines.append(t._("Pilih pengingat yang Anda mau:"))
+    return "\n".join(lines), keyboard(rows)
+
+
+async def remind_command(update: Update, context: SensusContext) -> None:
+    """/ingatkan: subscribe (everything, the first time) and show the choices."""
+    services = context.services
+    chat = update.effective_chat
+    assert chat is not None and context.account is not None
+    if not await services.repo.subscriptions(context.account.user_id):
+        for group in offered_groups(services):
+            await services.repo.subscribe(context.account.user_id, group)
+        await replan_user(context)
+    text, markup = await settings_view(context)
+    await chat.send_message(text, reply_markup=markup)
+
+
+async def remind_button(update: Update, context: SensusContext) -> None:
+    """The Reminders button of the main menu."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await remind_command(update, context)
+
+
+async def toggle(update: Update, context: SensusContext) -> None:
+    """Switch one reminder group on or off (written at once, reminders re-planned)."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    callback = parse_callback(query.data)
+    services = context.services
+    if callback is None or callback.arg not in offered_groups(services):
+        await query.answer()
+        return
+    user_id = context.account.user_id
+    if callback.arg in await services.repo.subscriptions(user_id):
+        contents = [
+            f"reminder:{r.id}" for r in services.calendar.reminders if r.group == callback.arg
+        ]
+        await services.repo.unsubscribe(user_id, callback.arg, contents)
+    else:
+        await services.repo.subscribe(user_id, callback.arg)
+        await replan_user(context)
+    await query.answer()
+    text, markup = await settings_view(context)
+    await edit_in_place(query, text, markup)
+
+
+async def show_settings(update: Update, context: SensusContext) -> None:
+    """Back to the subscription message."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    text, markup = await settings_view(context)
+    await edit_in_place(query, text, markup)
+
+
+def region_keyboard(context: SensusContext, province: str) -> InlineKeyboardMarkup:
+    """The regencies of a province, two a row, then other provinces and Back."""
+    t = context.t
+    buttons = [(name, Callback("remind", "region", code)) for code, name in regencies(province)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(t._("🗺 Provinsi lain"), Callback("remind", "provinces"))])
+    rows.append([(t._("⬅️ Kembali"), Callback("remind", "show"))])
+    return keyboard(rows)
+
+
+async def pick_region(update: Update, context: SensusContext) -> None:
+    """The regency list (NTT first; another province on request)."""
+    query = update.callback_query
+    assert query is not None
+    callback = parse_callback(query.data)
+    province = callback.arg if callback and callback.arg else PILOT_PROVINCE
+    await query.answer()
+    name = region_name(province)
+    if name is None:
+        return
+    text = context.t._("Pilih kabupaten/kota tempat Anda tinggal ({province}):").format(
+        province=html.escape(name)
+    )
+    await edit_in_place(query, text, region_keyboard(context, province))
+
+
+async def pick_province(update: Update, context: SensusContext) -> None:
+    """All 38 provinces, two a row."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    buttons = [(name, Callback("remind", "regions", code)) for code, name in provinces()]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await edit_in_place(query, context.t._("Pilih provinsi:"), keyboard(rows))
+
+
+async def set_region(update: Update, context: SensusContext) -> None:
+    """Store the regency; it sets the time zone and the region for staff targeting."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    callback = parse_callback(query.data)
+    code = callback.arg if callback else ""
+    if len(code) != 5 or region_name(code) is None:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    await context.services.repo.set_region(context.account.user_id, code, zone_of(code).key)
+    await replan_user(context)
+    await query.answer()
+    text, markup = await settings_view(context)
+    await edit_in_place(query, text, markup)
+
+
+async def done(update: Update, context: SensusContext) -> None:
+    """Close the subscription message with a summary."""
+    query = update.callback_query
+    assert query is not None and context.account is not None
+    chosen = await context.services.repo.subscriptions(context.account.user_id)
+    t = context.t
+    await query.answer()
+    if chosen:
+        names = ", ".join(t._(GROUP_LABELS[g]) for g in GROUP_LABELS if g in chosen)
+        text = t._("✅ Pengingat aktif: {names}. Berhenti kapan saja dengan /berhenti.").format(
+            names=names
+        )
+    else:
+        text = t._("Tidak ada pengingat aktif. Aktifkan lagi dengan /ingatkan.")
+    await edit_in_place(query, text, None)
+
+
+async def stop_command(update: Update, context: SensusContext) -> None:
+    """/berhenti: nothing more on the bot's own initiative."""
+    chat = update.effective_chat
+    assert chat is not None and context.account is not None
+    await context.services.repo.opt_out(context.account.user_id)
+    await chat.send_message(
+        context.t._(
+            "✅ Anda tidak akan menerima pengingat atau pengumuman lagi. Saya tetap menjawab "
+            "pertanyaan Anda. Aktifkan lagi dengan /ingatkan."
+        )
+    )
+
+
+async def blocked_or_unblocked(update: Update, context: SensusContext) -> None:
+    """In a private chat my_chat_member means the person blocked or unblocked the bot."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status == ChatMember.BANNED
+    services = context.services
+    if await services.repo.get_user(change.chat.id) is None:
+        return
+    await services.repo.set_blocked(change.chat.id, blocked)
+    if not blocked and context.account is not None:
+        await replan_user(context)
+
+
+async def render_reminder(services: Services, row: OutboxRow) -> str | None:
+    """A reminder in the recipient's language, dates from the calendar in force."""
+    reminder = services.calendar.reminder(row.content.split(":", 1)[1])
+    user = await services.repo.get_user(row.user_id) if row.user_id else None
+    if reminder is None or user is None:
+        return None
+    t = services.i18n.translator(user.lang)
+    zone = zone_of(user.region) if user.region else services.settings.timezone
+    values = calendar_values(services.calendar, t.language.cldr, t.code, zone)
+    return reminder_text(reminder, t.code, values, t._(FOOTER))
+
+
+RENDERERS = {"reminder": render_reminder}
+
+
+def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
+    """Handlers of this feature."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler(REMIND.names(), remind_command, filters=private),
+        CommandHandler(STOP.names(), stop_command, filters=private),
+        CallbackQueryHandler(remind_button, pattern=r"^remind:start:$"),
+        CallbackQueryHandler(toggle, pattern=r"^remind:toggle:"),
+        CallbackQueryHandler(show_settings, pattern=r"^remind:show:$"),
+        CallbackQueryHandler(pick_region, pattern=r"^remind:regions:"),
+        CallbackQueryHandler(pick_province, pattern=r"^remind:provinces:$"),
+        CallbackQueryHandler(set_region, pattern=r"^remind:region:"),
+        CallbackQueryHandler(done, pattern=r"^remind:done:$"),
+        ChatMemberHandler(blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
