@@ -54,6 +54,7 @@ def build_application(
         .context_types(ContextTypes(context=SensusContext))
         .concurrent_updates(ChatOrderedUpdateProcessor())
         .post_init(open_services)
+        .post_stop(stop_background)
         .post_shutdown(close_services)
     )
     if request is not None:
@@ -91,8 +92,8 @@ async def open_services(application: AnyApplication) -> None:
     log.info("sensus-bot started as @%s", application.bot.username)
 
 
-async def close_services(application: AnyApplication) -> None:
-    """Stop the sender and the calendar watcher, close the database (post_shutdown)."""
+async def stop_background(application: AnyApplication) -> None:
+    """Stop the calendar watcher and the sender while the bot can still send (post_stop)."""
     services = services_of(application)
     watcher = application.bot_data.pop(WATCHER_KEY, None)
     if watcher is not None:
@@ -101,6 +102,12 @@ async def close_services(application: AnyApplication) -> None:
     if services.sender is not None:
         await services.sender.stop()
         services.sender = None
+
+
+async def close_services(application: AnyApplication) -> None:
+    """Close the database (post_shutdown)."""
+    await stop_background(application)  # when post_init succeeded but the start did not
+    services = services_of(application)
     if services.repository is not None:
         await services.repository.close()
         services.repository = None
@@ -142,6 +149,8 @@ async def running(application: AnyApplication, *, poll: bool) -> AsyncIterator[A
             if application.updater and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown:

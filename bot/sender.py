@@ -59,8 +59,8 @@ class Sender:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._chat_tail: dict[int, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(batch)
-        self._sent: list[int] = []
 
     async def start(self) -> None:
         """Requeue what a previous run left claimed, then start sending."""
@@ -87,7 +87,6 @@ class Sender:
             while not self._stopping:
                 rows = await self.repo.claim_due(self.now(), self.batch)
                 if not rows:
-                    await self._flush()
                     await self._idle()
                     continue
                 for index, row in enumerate(rows):
@@ -96,10 +95,8 @@ class Sender:
                             await self.repo.retry_later(left.id, self.now(), None, count=False)
                         break
                     await self._dispatch(row)
-                await self._flush()
         finally:
             await asyncio.gather(*self._in_flight)
-            await self._flush()
             await self.repo.requeue_in_flight()
 
     async def _idle(self) -> None:
@@ -111,28 +108,42 @@ class Sender:
             await asyncio.wait_for(self._wake.wait(), wait)
 
     async def _dispatch(self, row: OutboxRow) -> None:
-        """Wait for the row's slot, then send it in the background."""
-        ready = self.pacer.chat_ready_at(row.chat_id)
-        mono = time.monotonic()
-        if ready > mono + IDLE_WAIT:  # this chat had a message just now: keep its order
-            await self.repo.retry_later(row.id, self.now() + (ready - mono), None, count=False)
-            return
-        at = self.pacer.take(row.chat_id, mono)
-        if at > mono:
-            await asyncio.sleep(at - mono)
+        """Hand the row to a delivery task (at most ``batch`` at a time)."""
         await self._slots.acquire()
-        task = asyncio.create_task(self._deliver(row))
+        before = self._chat_tail.get(row.chat_id)
+        task = asyncio.create_task(self._deliver(row, before))
+        self._chat_tail[row.chat_id] = task
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(lambda done: self._finished(row.chat_id, done))
 
-    async def _deliver(self, row: OutboxRow) -> None:
+    def _finished(self, chat_id: int, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if self._chat_tail.get(chat_id) is task:
+            del self._chat_tail[chat_id]
+
+    async def _deliver(self, row: OutboxRow, before: asyncio.Task[None] | None) -> None:
         try:
+            if before is not None:  # one chat's messages go out in queue order
+                await asyncio.wait([before])
+            await self._wait_for_slot(row.chat_id)
             await self._send(row)
-        except Exception:
+        except Exception as error:
             log.exception("unexpected error sending outbox row %d", row.id)
-            await self.repo.mark_failed(row.id, "internal error")
+            await self._retry_or_fail(row, f"internal error: {type(error).__name__}")
         finally:
             self._slots.release()
+
+    async def _wait_for_slot(self, chat_id: int) -> None:
+        """Wait until the chat may get a message, then book the next overall slot."""
+        while True:
+            now = time.monotonic()
+            ready = self.pacer.chat_ready_at(chat_id)
+            if ready <= now:  # check and book with no await between: one booking per gap
+                at = self.pacer.take(chat_id, now)
+                if at > now:
+                    await asyncio.sleep(at - now)
+                return
+            await asyncio.sleep(ready - now)
 
     async def _send(self, row: OutboxRow) -> None:
         renderer = self.renderers.get(row.content.split(":", 1)[0])
@@ -145,9 +156,9 @@ class Sender:
                 row.chat_id, text, allow_paid_broadcast=self.paid_broadcast or None
             )
         except RetryAfter as error:
-            pause = _seconds(error.retry_after)
-            self.pacer.pause_until(time.monotonic() + pause)
-            await self.repo.retry_later(row.id, self.now() + pause, "429", count=False)
+            # The pacer holds every send for retry_after (real time); the row is due again.
+            self.pacer.pause_until(time.monotonic() + _seconds(error))
+            await self.repo.retry_later(row.id, self.now(), "429", count=False)
         except ChatMigrated as error:
             await self.repo.migrate_chat(row.chat_id, error.new_chat_id)
             for callback in self.on_migrated:
@@ -162,19 +173,18 @@ class Sender:
         except BadRequest as error:
             await self.repo.mark_failed(row.id, error.message)
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
-            if row.attempts >= MAX_ATTEMPTS:
-                await self.repo.mark_failed(row.id, str(error))
-            else:
-                backoff = min(300.0, 2.0**row.attempts)
-                await self.repo.retry_later(row.id, self.now() + backoff, str(error))
+            await self._retry_or_fail(row, str(error))
         else:
-            self._sent.append(row.id)
+            await self.repo.mark_sent([row.id], self.now())
 
-    async def _flush(self) -> None:
-        if self._sent:
-            sent, self._sent = self._sent, []
-            await self.repo.mark_sent(sent, self.now())
+    async def _retry_or_fail(self, row: OutboxRow, error: str) -> None:
+        """Back off exponentially (on the bot's clock); give up after MAX_ATTEMPTS."""
+        if row.attempts >= MAX_ATTEMPTS:
+            await self.repo.mark_failed(row.id, error)
+        else:
+            await self.repo.retry_later(row.id, self.now() + min(300.0, 2.0**row.attempts), error)
 
 
-def _seconds(value: int | timedelta) -> float:
+def _seconds(error: RetryAfter) -> float:
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -9,6 +9,7 @@ and injects faults on demand: 429 with retry_after, 403, 400 with migrate_to_cha
 import asyncio
 import contextlib
 import json
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,16 @@ from aiohttp import web
 from bot.local_api import ApiCall, BotApiError, LocalBotApi, decode_parameters
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
+
+
+@dataclass
+class Limits:
+    """Telegram's flood limits, enforced with 429 answers like the real servers."""
+
+    per_second: float = 30.0  # messages to different chats, overall
+    paid_per_second: float = 1000.0  # with allow_paid_broadcast
+    private_gap: float = 1.0  # seconds between messages to one private chat
+    group_per_minute: int = 20
 
 
 @dataclass
@@ -42,6 +53,11 @@ class FakeTelegram:
         self.polls = 0
         self.faults: dict[str, deque[Fault]] = {}
         self.delays: dict[str, float] = {}
+        self.limits: Limits | None = None
+        self.flood_hits = 0  # 429 answers given because a limit was exceeded
+        self._recent: deque[float] = deque()
+        self._last_private: dict[int, float] = {}
+        self._group_recent: dict[int, deque[float]] = {}
         self._new_update = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -129,6 +145,10 @@ class FakeTelegram:
             return web.json_response(body, status=injected.status)
         try:
             params = decode_parameters(raw)
+            if method == "sendMessage" and self.limits and self._over_limit(params):
+                self.flood_hits += 1
+                body = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+                return web.json_response(body.payload(), status=429)
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
             else:
@@ -136,6 +156,32 @@ class FakeTelegram:
         except BotApiError as error:
             return web.json_response(error.payload(), status=error.code)
         return web.json_response({"ok": True, "result": result})
+
+    def _over_limit(self, params: dict[str, Any]) -> bool:
+        """Record a send and say whether it breaks a limit (a small tolerance, as Telegram)."""
+        assert self.limits is not None
+        now = time.monotonic()
+        paid = str(params.get("allow_paid_broadcast", "")).lower() == "true"
+        rate = self.limits.paid_per_second if paid else self.limits.per_second
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        chat_id = int(params.get("chat_id", 0))
+        if len(self._recent) >= rate * 1.05 + 1:
+            return True
+        if chat_id > 0:
+            last = self._last_private.get(chat_id)
+            if last is not None and now - last < self.limits.private_gap * 0.9:
+                return True
+            self._last_private[chat_id] = now
+        else:
+            window = self._group_recent.setdefault(chat_id, deque())
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= self.limits.group_per_minute:
+                return True
+            window.append(now)
+        self._recent.append(now)
+        return False
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         self.polls += 1

@@ -136,3 +136,21 @@ async def run_bot(
     bot = RunningBot(telegram, application)
     async with running(application, poll=True):
         yield bot
+
+
+async def eventually(condition: Any, timeout: float = WAIT) -> None:
+    """Wait until ``condition()`` is true (for work the bot does on its own, like sending)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def texts_to(telegram: FakeTelegram, chat_id: int, containing: str = "") -> list[str]:
+    """Texts the bot sent to a chat (sendMessage calls), optionally filtered."""
+    return [
+        str(c.params.get("text", ""))
+        for c in telegram.calls
+        if c.method == "sendMessage"
+        and c.chat_id == chat_id
+        and containing in str(c.params.get("text"))
+    ]

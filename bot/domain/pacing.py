@@ -19,8 +19,8 @@ class Pacer:
         return self._chat_ready.get(chat_id, 0.0)
 
     def take(self, chat_id: int, now: float) -> float:
-        """Book the next slot for a message to ``chat_id``; return when to send it."""
-        at = max(now, self._next_slot, self.chat_ready_at(chat_id))
+        """Book the next overall slot for a chat that is ready; return when to send."""
+        at = max(now, self._next_slot)
         self._next_slot = at + 1.0 / self.rate
         self._chat_ready[chat_id] = at + (GROUP_GAP if chat_id < 0 else PRIVATE_GAP)
         return at
