@@ -147,8 +147,8 @@ class FakeTelegram:
             params = decode_parameters(raw)
             if method == "sendMessage" and self.limits and self._over_limit(params):
                 self.flood_hits += 1
-                body = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-                return web.json_response(body.payload(), status=429)
+                flood = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+                return web.json_response(flood.payload(), status=429)
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
             else:

@@ -138,9 +138,9 @@ async def run_bot(
         yield bot
 
 
-async def eventually(condition: Any, timeout: float = WAIT) -> None:
+async def eventually(condition: Any, seconds: float = WAIT) -> None:
     """Wait until ``condition()`` is true (for work the bot does on its own, like sending)."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(seconds):
         while not condition():
             await asyncio.sleep(0.02)
 

@@ -4,9 +4,14 @@ from tests.fake_telegram import FakeTelegram
 from tests.harness import RunningBot, run_bot
 
 MENU_EN = [
-    "❓ Question topics", "📝 Filling-in guide", "📅 Schedule", "🔔 Reminders", "🌐 Language",
-    "🔒 Privacy", "ℹ️ Help",
-]  # fmt: skip
+    "❓ Question topics",
+    "📝 Filling-in guide",
+    "📅 Schedule",
+    "🔔 Reminders",
+    "🌐 Language",
+    "🔒 Privacy",
+    "ℹ️ Help",
+]
 
 
 async def test_first_start_offers_languages_then_answers_in_the_chosen_one(bot: RunningBot):
@@ -109,9 +114,14 @@ async def test_sticker_photo_and_edited_messages_are_handled_quietly(bot: Runnin
     sticker = api.incoming_message(ani.user, "x")
     del sticker["message"]["text"]
     sticker["message"]["sticker"] = {
-        "file_id": "s1", "file_unique_id": "s1", "type": "regular",
-        "width": 512, "height": 512, "is_animated": False, "is_video": False,
-    }  # fmt: skip
+        "file_id": "s1",
+        "file_unique_id": "s1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
     await bot.processed(await bot.telegram.push(sticker))
     assert "hanya bisa membaca pesan teks" in ani.last["text"]
 
@@ -161,13 +171,28 @@ async def test_command_menus_are_published_per_language(bot: RunningBot):
     commands = bot.telegram.api.commands
     by_language = {lang: [c["command"] for c in cmds] for (_, lang), cmds in commands.items()}
     assert by_language[""] == [
-        "start", "jadwal", "panduan", "ingatkan", "bantuan", "bahasa", "privasi", "berhenti",
+        "start",
+        "jadwal",
+        "panduan",
+        "ingatkan",
+        "bantuan",
+        "bahasa",
+        "privasi",
+        "berhenti",
         "hapusdata",
-    ]  # fmt: skip
+    ]
     assert by_language["id"] == by_language[""]
     assert by_language["en"] == [
-        "start", "schedule", "guide", "remind", "help", "language", "privacy", "stop", "deletedata",
-    ]  # fmt: skip
+        "start",
+        "schedule",
+        "guide",
+        "remind",
+        "help",
+        "language",
+        "privacy",
+        "stop",
+        "deletedata",
+    ]
     assert "mkn" not in by_language
     descriptions = bot.telegram.api.descriptions
     assert descriptions[("description", "en")].startswith("Official assistant")

@@ -13,9 +13,14 @@ def sensus(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> st
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        input=stdin, env={**base, **(env or {})}, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        input=stdin,
+        env={**base, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return result.stdout
 
 

@@ -11,8 +11,12 @@ async def test_a_clear_question_is_answered_with_related_topics_and_feedback(bot
     assert "Cara mengisi sensus online" in shown[0]["text"]
     assert "sensus.bps.go.id" in shown[0]["text"]
     assert ani.buttons() == [
-        "Dokumen yang disiapkan", "Gagal login / kode 104", "Berapa lama mengisi?", "👍", "👎",
-    ]  # fmt: skip
+        "Dokumen yang disiapkan",
+        "Gagal login / kode 104",
+        "Berapa lama mengisi?",
+        "👍",
+        "👎",
+    ]
 
     before = len(bot.telegram.calls)
     await ani.press("👍")
@@ -46,8 +50,11 @@ async def test_an_ambiguous_question_offers_choices(bot: RunningBot):
     shown = await ani.send("token?")
     assert shown[0]["text"] == "Maksud Anda salah satu dari ini?"
     assert ani.buttons() == [
-        "Apa itu token?", "Token tidak masuk", "Kapan token dikirim?", "❌ Bukan semuanya",
-    ]  # fmt: skip
+        "Apa itu token?",
+        "Token tidak masuk",
+        "Kapan token dikirim?",
+        "❌ Bukan semuanya",
+    ]
     shown = await ani.press("Apa itu token?")
     assert "kode rahasia" in shown[-1]["text"]
 

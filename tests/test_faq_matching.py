@@ -16,9 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "sp2020" / "faq-dev.jsonl"
 HOLDOUT = ROOT / "bench" / "faq-holdout.jsonl"
 CALENDARS = ["sp2020", "sp2020-revisi"]
-MOST_ASKED = ["schedule-overview", "online-when", "field-when", "how-to-fill-online", "token-what",
-              "token-when", "token-missing", "login-failed", "no-internet", "officer-identity",
-              "scam-warning", "data-privacy", "contact-help"]  # fmt: skip
+MOST_ASKED = [
+    "schedule-overview",
+    "online-when",
+    "field-when",
+    "how-to-fill-online",
+    "token-what",
+    "token-when",
+    "token-missing",
+    "login-failed",
+    "no-internet",
+    "officer-identity",
+    "scam-warning",
+    "data-privacy",
+    "contact-help",
+]
 
 
 @pytest.fixture(scope="module")

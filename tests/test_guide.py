@@ -11,10 +11,18 @@ from tests.fake_telegram import FakeTelegram
 from tests.harness import Person, RunningBot, run_bot
 
 STEPS_AS_RUN = [
-    "Siapkan dokumen", "Buka situs resmi", "Masuk (login)", "Buat kata sandi", "Alamat dan rumah",
-    "Daftar anggota keluarga", "Data setiap anggota", "Pendidikan dan pekerjaan",
-    "Periksa ringkasan", "Kirim", "Bukti pengisian",
-]  # fmt: skip
+    "Siapkan dokumen",
+    "Buka situs resmi",
+    "Masuk (login)",
+    "Buat kata sandi",
+    "Alamat dan rumah",
+    "Daftar anggota keluarga",
+    "Data setiap anggota",
+    "Pendidikan dan pekerjaan",
+    "Periksa ringkasan",
+    "Kirim",
+    "Bukti pengisian",
+]
 
 
 def heading(person: Person) -> str:

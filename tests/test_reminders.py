@@ -29,9 +29,14 @@ def at(text: str, zone: ZoneInfo = WITA) -> datetime:
 
 @pytest.mark.parametrize(
     ("text", "delta"),
-    [("-7d", timedelta(days=-7)), ("-2h", timedelta(hours=-2)), ("0m", timedelta()),
-     ("30m", timedelta(minutes=30)), ("-1d12h", timedelta(days=-1, hours=-12))],
-)  # fmt: skip
+    [
+        ("-7d", timedelta(days=-7)),
+        ("-2h", timedelta(hours=-2)),
+        ("0m", timedelta()),
+        ("30m", timedelta(minutes=30)),
+        ("-1d12h", timedelta(days=-1, hours=-12)),
+    ],
+)
 def test_offsets(text, delta):
     assert parse_offset(text) == delta
 
@@ -46,11 +51,27 @@ def test_offsets(text, delta):
     ],
 )
 def test_bad_reminders_are_refused_with_the_reason(change, message):
-    reminder = {"id": "r", "event": "online", "at": "end", "offset": "-1d", "group": "closing",
-                "text": {"id": "Besok."}} | change  # fmt: skip
-    data = {"census": "x", "access": "nik+token", "event": [
-        {"id": "online", "kind": "online", "start": at("2020-02-15T00:00"), "end": at("2020-03-31T23:59")}
-    ], "reminder": [reminder]}  # fmt: skip
+    reminder = {
+        "id": "r",
+        "event": "online",
+        "at": "end",
+        "offset": "-1d",
+        "group": "closing",
+        "text": {"id": "Besok."},
+    } | change
+    data = {
+        "census": "x",
+        "access": "nik+token",
+        "event": [
+            {
+                "id": "online",
+                "kind": "online",
+                "start": at("2020-02-15T00:00"),
+                "end": at("2020-03-31T23:59"),
+            }
+        ],
+        "reminder": [reminder],
+    }
     with pytest.raises(CalendarError, match=message):
         parse_calendar(data)
 
@@ -84,10 +105,28 @@ def test_the_online_opening_at_midnight_wib_reaches_ntt_at_seven():
 
 
 def test_a_reminder_that_would_go_out_after_its_event_is_dropped():
-    data = {"census": "x", "access": "nik+token", "event": [
-        {"id": "online", "kind": "online", "start": at("2020-02-15T00:00"), "end": at("2020-03-31T23:59")}
-    ], "reminder": [{"id": "last-hour", "event": "online", "at": "end", "offset": "-1h",
-                     "group": "closing", "text": {"id": "Satu jam lagi."}}]}  # fmt: skip
+    data = {
+        "census": "x",
+        "access": "nik+token",
+        "event": [
+            {
+                "id": "online",
+                "kind": "online",
+                "start": at("2020-02-15T00:00"),
+                "end": at("2020-03-31T23:59"),
+            }
+        ],
+        "reminder": [
+            {
+                "id": "last-hour",
+                "event": "online",
+                "at": "end",
+                "offset": "-1h",
+                "group": "closing",
+                "text": {"id": "Satu jam lagi."},
+            }
+        ],
+    }
     late = occurrences(parse_calendar(data))[0]
     assert send_time(late, WITA, QUIET, DECEMBER) is None  # 22:59 -> 07:00, after the close
     assert send_time(late, WITA, None, DECEMBER) == at("2020-03-31T22:59")
@@ -100,8 +139,14 @@ def test_past_reminders_are_not_planned():
 
 async def subscribers(repo: Repository) -> None:
     now = DECEMBER
-    for user_id, zone in [(1, "Asia/Makassar"), (2, "Asia/Jakarta"), (3, None), (4, "Asia/Makassar"),
-                          (5, "Asia/Makassar"), (6, "Asia/Makassar")]:  # fmt: skip
+    for user_id, zone in [
+        (1, "Asia/Makassar"),
+        (2, "Asia/Jakarta"),
+        (3, None),
+        (4, "Asia/Makassar"),
+        (5, "Asia/Makassar"),
+        (6, "Asia/Makassar"),
+    ]:
         await repo.seen_user(user_id, "id", now)
         if zone:
             await repo.set_region(user_id, "53.71" if zone == "Asia/Makassar" else "31.71", zone)

@@ -24,10 +24,15 @@ async def test_run_polls_the_configured_api_and_answers(telegram: FakeTelegram, 
         "SENSUS_DB": str(tmp_path / "sensus.db"),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         await wait_until(lambda: telegram.polls > 0)
         assert "getMe" in [c.method for c in telegram.calls]

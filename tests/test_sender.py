@@ -2,7 +2,6 @@
 
 import asyncio
 import time
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -103,7 +102,7 @@ async def test_429_pauses_all_sending_and_each_message_still_goes_once(telegram,
             )
         started = time.monotonic()
         bot.services.wake_sender()
-        await eventually(lambda: all(texts_to(telegram, c) for c in (5001, 5002, 5003)), timeout=10)
+        await eventually(lambda: all(texts_to(telegram, c) for c in (5001, 5002, 5003)), seconds=10)
         assert time.monotonic() - started >= 1.0  # everything waited for retry_after
         assert [len(texts_to(telegram, c)) for c in (5001, 5002, 5003)] == [1, 1, 1]
 
@@ -134,8 +133,12 @@ async def test_a_group_that_became_a_supergroup_is_followed(telegram, settings):
         sender = bot.services.sender
         assert sender is not None
         sender.renderers["test"] = lambda row: asyncio.sleep(0, result="pengumuman")
-        telegram.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-                      migrate_to_chat_id=-1005555)  # fmt: skip
+        telegram.fail(
+            "sendMessage",
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            migrate_to_chat_id=-1005555,
+        )
         repo = bot.services.repo
         await repo.enqueue(-555, None, "test", "a", "test:x", clock.moment.timestamp())
         await repo.enqueue(-555, None, "test", "b", "test:y", clock.moment.timestamp() + 60)
@@ -160,7 +163,7 @@ async def test_a_graceful_restart_in_the_middle_of_a_wave_loses_nothing(telegram
         await eventually(lambda: sum(bool(texts_to(telegram, c)) for c in chats) >= 20)
     assert sum(bool(texts_to(telegram, c)) for c in chats) < len(chats)  # stopped mid-wave
     async with run_bot(telegram, settings, clock):
-        await eventually(lambda: all(texts_to(telegram, c) for c in chats), timeout=15)
+        await eventually(lambda: all(texts_to(telegram, c) for c in chats), seconds=15)
     assert [len(texts_to(telegram, c)) for c in chats] == [1] * len(chats)
 
 

@@ -11,8 +11,13 @@ def test_shell_runs_the_conversation_offline(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "shell", "--name", "Rina"],
         input="/start\n2\n/privacy\n/xyz\n/quit\n",
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     out = result.stdout
     assert "[2] English" in out
     assert "Hello Rina!" in out
@@ -28,8 +33,14 @@ def test_the_guide_is_usable_in_the_shell(tmp_path):
     steps = "/start\n1\n/panduan\n1\n2\n4\n5371010101900001\n/quit\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "shell"],
-        input=steps, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        input=steps,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     out = result.stdout
     assert "Langkah 1 dari 10 · Siapkan dokumen" in out
     assert "Langkah 3 dari 10 · Masuk (login)" in out
