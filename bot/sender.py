@@ -9,7 +9,9 @@ the messages in flight, bounded by the batch size.
 import asyncio
 import contextlib
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 IDLE_WAIT = 1.0  # seconds between looks at the queue when nothing is due
+MAX_IN_FLIGHT = 64  # requests at once, at most (high rates over slow links)
 Renderer = Callable[[OutboxRow], Awaitable[str | None]]
 
 
@@ -50,17 +53,21 @@ class Sender:
         self.repo = repo
         self.now = now  # wall clock (the bot's Clock), decides what is due
         self.pacer = Pacer(rate)  # monotonic clock, decides when to send
+        self.rate = rate
         self.paid_broadcast = paid_broadcast
-        self.batch = batch
+        self.batch = batch  # claimed at a time: bounds what a crash can send twice
         self.renderers: dict[str, Renderer] = {}
         self.on_migrated: list[Callable[[int, int], Awaitable[None]]] = []
         self.on_forbidden: list[Callable[[OutboxRow], Awaitable[None]]] = []
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._queue: deque[OutboxRow] = deque()  # claimed, waiting for their slot
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._chat_tail: dict[int, asyncio.Task[None]] = {}
-        self._slots = asyncio.Semaphore(batch)
+        self._sending = 0  # requests under way (the task set is pruned only after they end)
+        self._request_done = asyncio.Event()
+        self._latencies: deque[float] = deque([0.05], maxlen=50)  # seconds per send, recent
+        self._sent: list[int] = []  # accepted by Telegram, not yet recorded
 
     async def start(self) -> None:
         """Requeue what a previous run left claimed, then start sending."""
@@ -74,6 +81,7 @@ class Sender:
         """Finish the sends in flight, record them, leave the rest queued."""
         self._stopping = True
         self._wake.set()
+        self._request_done.set()
         if self._task is not None:
             await self._task
             self._task = None
@@ -85,65 +93,89 @@ class Sender:
     async def _run(self) -> None:
         try:
             while not self._stopping:
-                rows = await self.repo.claim_due(self.now(), self.batch)
-                if not rows:
+                if len(self._queue) <= self.batch // 2:  # refill in chunks, not per message
+                    await self._record_sent()
+                    # Claimed and unconfirmed rows never exceed the batch: the crash bound.
+                    room = self.batch - len(self._queue) - self._sending - len(self._sent)
+                    if room > 0:
+                        self._queue.extend(await self.repo.claim_due(self.now(), room))
+                row = self._next_ready()
+                if row is None:
+                    await self._record_sent()
                     await self._idle()
                     continue
-                for index, row in enumerate(rows):
-                    if self._stopping:
-                        for left in rows[index:]:
-                            await self.repo.retry_later(left.id, self.now(), None, count=False)
-                        break
-                    await self._dispatch(row)
+                now = time.monotonic()
+                at = self.pacer.take(row.chat_id, now)
+                if at > now:
+                    await asyncio.sleep(at - now)
+                await self._room_for_another()
+                self._sending += 1
+                task = asyncio.create_task(self._deliver(row))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
         finally:
             await asyncio.gather(*self._in_flight)
-            await self.repo.requeue_in_flight()
+            await self._record_sent()
+            await self.repo.requeue_in_flight()  # what was claimed but not sent
+            self._queue.clear()
+
+    def _next_ready(self) -> OutboxRow | None:
+        """The first claimed row whose chat may get a message now (queue order per chat)."""
+        now = time.monotonic()
+        waiting: set[int] = set()
+        for row in self._queue:
+            if row.chat_id in waiting:
+                continue
+            if self.pacer.chat_ready_at(row.chat_id) <= now:
+                self._queue.remove(row)
+                return row
+            waiting.add(row.chat_id)
+        return None
 
     async def _idle(self) -> None:
-        self.pacer.forget_before(time.monotonic())
-        due = await self.repo.next_due()
-        wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(0.0, due - self.now()))
+        """Nothing can go now: wait for a chat to become ready, a wake-up, or the next due."""
+        now = time.monotonic()
+        if self._queue:
+            wait = min(self.pacer.chat_ready_at(r.chat_id) for r in self._queue) - now
+        else:
+            self.pacer.forget_before(now)
+            due = await self.repo.next_due()
+            wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(0.0, due - self.now()))
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), wait)
+            await asyncio.wait_for(self._wake.wait(), max(0.0, wait))
 
-    async def _dispatch(self, row: OutboxRow) -> None:
-        """Hand the row to a delivery task (at most ``batch`` at a time)."""
-        await self._slots.acquire()
-        before = self._chat_tail.get(row.chat_id)
-        task = asyncio.create_task(self._deliver(row, before))
-        self._chat_tail[row.chat_id] = task
-        self._in_flight.add(task)
-        task.add_done_callback(lambda done: self._finished(row.chat_id, done))
+    async def _record_sent(self) -> None:
+        if self._sent:
+            sent, self._sent = self._sent, []
+            await self.repo.mark_sent(sent, self.now())
 
-    def _finished(self, chat_id: int, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        if self._chat_tail.get(chat_id) is task:
-            del self._chat_tail[chat_id]
+    async def _room_for_another(self) -> None:
+        """Keep just enough requests in flight to hold the rate at the observed latency.
 
-    async def _deliver(self, row: OutboxRow, before: asyncio.Task[None] | None) -> None:
+        More concurrent requests than that only slow the HTTP client down.
+        """
+        while not self._stopping:
+            # The round trip's floor, not its average: the average also counts time spent
+            # queuing for this process's own CPU, and more requests would only add to it.
+            floor = sorted(self._latencies)[len(self._latencies) // 10]
+            limit = max(1, min(MAX_IN_FLIGHT, math.ceil(self.rate * floor)))
+            if self._sending < limit:
+                return
+            self._request_done.clear()
+            await self._request_done.wait()
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        started = time.monotonic()
         try:
-            if before is not None:  # one chat's messages go out in queue order
-                await asyncio.wait([before])
-            await self._wait_for_slot(row.chat_id)
             await self._send(row)
         except Exception as error:
             log.exception("unexpected error sending outbox row %d", row.id)
             await self._retry_or_fail(row, f"internal error: {type(error).__name__}")
         finally:
-            self._slots.release()
-
-    async def _wait_for_slot(self, chat_id: int) -> None:
-        """Wait until the chat may get a message, then book the next overall slot."""
-        while True:
-            now = time.monotonic()
-            ready = self.pacer.chat_ready_at(chat_id)
-            if ready <= now:  # check and book with no await between: one booking per gap
-                at = self.pacer.take(chat_id, now)
-                if at > now:
-                    await asyncio.sleep(at - now)
-                return
-            await asyncio.sleep(ready - now)
+            self._latencies.append(time.monotonic() - started)
+            self._sending -= 1
+            self._request_done.set()
 
     async def _send(self, row: OutboxRow) -> None:
         renderer = self.renderers.get(row.content.split(":", 1)[0])
@@ -175,7 +207,7 @@ class Sender:
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors
             await self._retry_or_fail(row, str(error))
         else:
-            await self.repo.mark_sent([row.id], self.now())
+            self._sent.append(row.id)
 
     async def _retry_or_fail(self, row: OutboxRow, error: str) -> None:
         """Back off exponentially (on the bot's clock); give up after MAX_ATTEMPTS."""

@@ -96,9 +96,10 @@ class Repository:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
-        # One writer at a time on the one connection: a transaction never interleaves with
-        # another coroutine's statements, so "database is locked" cannot happen in-process.
-        self._write_lock = asyncio.Lock()
+        # One statement or transaction at a time on the one connection: a transaction never
+        # interleaves with another coroutine's statements, and "database is locked" cannot
+        # happen in-process.
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> "Repository":
@@ -125,13 +126,12 @@ class Repository:
 
     async def close(self) -> None:
         """Close the connection (after any write in progress)."""
-        async with self._write_lock:
+        async with self._lock:
             await self._db.close()
 
     async def schema_version(self) -> int:
         """The migration version the database is at."""
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        row = await self._one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def _migrate(self) -> None:
@@ -145,14 +145,14 @@ class Repository:
             )
         for version, script in scripts:
             if version > current:
-                async with self._write_lock:
+                async with self._lock:
                     await self._db.executescript(
                         f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
                     )
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._write_lock:
+        async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -163,13 +163,22 @@ class Repository:
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement; return the number of rows it changed."""
-        async with self._write_lock:
+        async with self._lock:
             cursor = await self._db.execute(sql, tuple(params))
             return cursor.rowcount
 
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a query and fetch every row in one step on the connection's thread.
+
+        A cursor left half-read while another statement writes gives undefined rows in
+        SQLite, so reads never span two calls, and wait for a transaction to finish.
+        """
+        async with self._lock:
+            return list(await self._db.execute_fetchall(sql, tuple(params)))
+
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     # Users
 
@@ -237,10 +246,9 @@ class Repository:
 
     async def unanswered(self, limit: int = 100) -> list[UnansweredQuestion]:
         """The most recent unanswered questions, newest first."""
-        async with self._db.execute(
+        rows = await self._all(
             "SELECT * FROM unanswered_questions ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             UnansweredQuestion(
                 asked_at=datetime.fromisoformat(r["asked_at"]),
@@ -269,10 +277,10 @@ class Repository:
 
     async def feedback_counts(self) -> dict[str, tuple[int, int]]:
         """Per topic: (👍 count, 👎 count)."""
-        async with self._db.execute(
+        rows = await self._all(
             "SELECT topic, SUM(helpful), SUM(1 - helpful) FROM faq_feedback GROUP BY topic"
-        ) as cursor:
-            return {r[0]: (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+        )
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
     # Guide
 
@@ -308,10 +316,8 @@ class Repository:
 
     async def subscriptions(self, user_id: int) -> set[str]:
         """The reminder groups the user subscribed to."""
-        async with self._db.execute(
-            "SELECT grp FROM subscriptions WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            return {row[0] for row in await cursor.fetchall()}
+        rows = await self._all("SELECT grp FROM subscriptions WHERE user_id = ?", (user_id,))
+        return {row[0] for row in rows}
 
     async def subscribe(self, user_id: int, group: str) -> None:
         """Subscribe to a reminder group (and undo an earlier opt-out)."""
@@ -465,14 +471,13 @@ class Repository:
                 " AND expires_at IS NOT NULL AND expires_at <= ?",
                 (now,),
             )
-            async with db.execute(
+            rows = await db.execute_fetchall(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN"
                 " (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?"
                 "  ORDER BY not_before, id LIMIT ?)"
                 " RETURNING id, chat_id, user_id, cause, content, attempts",
                 (now, limit),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            )
         return sorted((OutboxRow(*row) for row in rows), key=lambda r: r.id)
 
     async def next_due(self) -> float | None:
@@ -482,7 +487,7 @@ class Repository:
 
     async def mark_sent(self, row_ids: list[int], now: float) -> None:
         """Record messages Telegram accepted."""
-        async with self._write_lock:
+        async with self._lock:
             await self._db.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
                 [(now, row_id) for row_id in row_ids],
@@ -516,10 +521,10 @@ class Repository:
     async def outbox_status(self, cause: str | None = None) -> dict[str, int]:
         """How many messages are in each status."""
         where, params = ("WHERE cause = ?", (cause,)) if cause else ("", ())
-        async with self._db.execute(
+        rows = await self._all(
             f"SELECT status, COUNT(*) FROM outbox {where} GROUP BY status", params
-        ) as cursor:
-            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     # Calendar revisions
 
@@ -527,7 +532,7 @@ class Repository:
         self, source: str, body: str, created_by: str, now: datetime, applied: bool
     ) -> int:
         """Store a calendar (applied at once, or as a draft to confirm)."""
-        async with self._write_lock:
+        async with self._lock:
             cursor = await self._db.execute(
                 "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
                 " VALUES (?, ?, ?, ?, ?)",

@@ -72,6 +72,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,6 +122,12 @@ class FakeTelegram:
         self.delays[method] = seconds
 
     # The HTTP side
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """The 429 count and each sendMessage's chat and monotonic time (comparable across
+        processes on one machine), for benchmarks that run the fake in another process."""
+        sends = [[c.chat_id, c.at] for c in self.calls if c.method == "sendMessage"]
+        return web.json_response({"flood_hits": self.flood_hits, "sends": sends})
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -198,3 +205,25 @@ class FakeTelegram:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout)
             return self.pending[:limit]
+
+
+def serve_forever(limits: bool) -> None:
+    """Run the fake alone (``python -m tests.fake_telegram``), e.g. for benchmarks.
+
+    Prints its URL on the first line; see ``/_fake/stats`` for what it saw.
+    """
+
+    async def main() -> None:
+        fake = FakeTelegram()
+        if limits:
+            fake.limits = Limits()
+        print(await fake.start(), flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve_forever("--limits" in sys.argv)

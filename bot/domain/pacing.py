@@ -19,9 +19,16 @@ class Pacer:
         return self._chat_ready.get(chat_id, 0.0)
 
     def take(self, chat_id: int, now: float) -> float:
-        """Book the next overall slot for a chat that is ready; return when to send."""
-        at = max(now, self._next_slot)
-        self._next_slot = at + 1.0 / self.rate
+        """Book the next overall slot for a chat that is ready; return when to send.
+
+        Slots follow a fixed schedule, so a late wake-up is made up by the next slot
+        instead of slowing the rate; the schedule never lags more than one slot behind,
+        so no burst goes beyond one extra message.
+        """
+        interval = 1.0 / self.rate
+        slot = max(self._next_slot, now - interval)
+        self._next_slot = slot + interval
+        at = max(slot, now)
         self._chat_ready[chat_id] = at + (GROUP_GAP if chat_id < 0 else PRIVATE_GAP)
         return at
 

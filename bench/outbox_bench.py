@@ -1,0 +1,186 @@
+"""Outbox benchmark: planning a reminder wave, the sender's sustained rate, due-to-sent lag.
+
+Run: .venv/bin/python -m bench.outbox_bench [--quick]
+The sender runs with a real python-telegram-bot Bot over HTTP against the fake Bot API,
+which answers 429 whenever Telegram's limits are exceeded.
+"""
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bench.machine import describe
+from bot.domain.calendar import load_calendar, shipped_calendar_path
+from bot.domain.reminders import occurrences, send_time
+from bot.planning import plan_reminders
+from bot.sender import Sender
+from storage import Repository
+from tests.fake_telegram import TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIET = (clock_time(21), clock_time(7))
+WITA = ZoneInfo("Asia/Makassar")
+
+
+async def seed_subscribers(path: Path, count: int) -> None:
+    """Create users and subscriptions quickly (set-based, outside the bot)."""
+    repo = await Repository.open(path)  # migrations
+    await repo.close()
+    with sqlite3.connect(path) as db:
+        stamp = datetime(2019, 12, 1, tzinfo=UTC).isoformat()
+        zones = ["Asia/Makassar", "Asia/Jakarta", "Asia/Jayapura", None]
+        db.executemany(
+            "INSERT INTO users (user_id, lang, first_seen, last_seen, zone)"
+            " VALUES (?, 'id', ?, ?, ?)",
+            ((i, stamp, stamp, zones[i % 4]) for i in range(1, count + 1)),
+        )
+        db.executemany(
+            "INSERT INTO subscriptions (user_id, grp) VALUES (?, ?)",
+            ((i, g) for i in range(1, count + 1) for g in ("token", "opening", "closing", "field")),
+        )
+
+
+async def planning(count: int) -> dict[str, Any]:
+    """Seconds to plan one reminder occurrence, and the whole calendar, for ``count`` people."""
+    calendar = load_calendar(shipped_calendar_path("sp2020"))
+    now = datetime(2019, 12, 1, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.db"
+        await seed_subscribers(path, count)
+        repo = await Repository.open(path)
+        closing = next(o for o in occurrences(calendar) if o.reminder.id == "online-closing-1d")
+        by_zone: dict[str | None, float] = {}
+        for zone in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", None):
+            moment = send_time(closing, ZoneInfo(zone) if zone else WITA, QUIET, now)
+            assert moment is not None
+            by_zone[zone] = moment.timestamp()
+        started = time.perf_counter()
+        one = await repo.plan(
+            closing.key,
+            "reminder:online-closing-1d",
+            "closing",
+            by_zone,
+            closing.expires.timestamp(),
+        )
+        one_wave = time.perf_counter() - started
+        started = time.perf_counter()
+        report = await plan_reminders(repo, calendar, now, QUIET, WITA)
+        whole = time.perf_counter() - started
+        await repo.close()
+    return {
+        "subscribers": count,
+        "one_wave_rows": one,
+        "one_wave_s": round(one_wave, 2),
+        "whole_calendar_rows": report.planned + one,
+        "whole_calendar_s": round(whole, 2),
+    }
+
+
+class FakeProcess:
+    """The fake Bot API in its own process (so it does not share the sender's core)."""
+
+    def __init__(self, limits: bool = True) -> None:
+        args = [sys.executable, "-m", "tests.fake_telegram", *(["--limits"] if limits else [])]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+
+    def stats(self) -> dict[str, Any]:
+        """What the fake saw: 429 answers and each send's chat and monotonic time."""
+        with urllib.request.urlopen(f"{self.url}/_fake/stats") as answer:
+            return dict(json.load(answer))
+
+    def close(self) -> None:
+        """Stop the process."""
+        self.process.kill()
+        self.process.wait()
+
+
+def new_bot(url: str) -> Bot:
+    """A Bot with the connection pool python-telegram-bot's ApplicationBuilder gives."""
+    return Bot(
+        TOKEN, base_url=f"{url}/bot{{token}}", request=HTTPXRequest(connection_pool_size=256)
+    )
+
+
+async def sending(rate: float, paid: bool, count: int, spread: float = 0.0) -> dict[str, Any]:
+    """Send ``count`` messages to distinct chats; ``spread`` > 0 staggers their due times."""
+    fake = FakeProcess()
+    with tempfile.TemporaryDirectory() as folder:
+        repo = await Repository.open(Path(folder) / "send.db")
+        start = time.time() + 1.0
+        due = {}
+        for n in range(count):
+            chat_id = 100_000 + n
+            due[chat_id] = start + (spread * n / count if spread else 0.0)
+            await repo.enqueue(chat_id, None, "bench", "b", "bench:x", due[chat_id])
+        async with new_bot(fake.url) as bot:
+            sender = Sender(bot, repo, time.time, rate, paid_broadcast=paid)
+            sender.renderers["bench"] = lambda row: asyncio.sleep(0, result="Pengingat sensus")
+            await sender.start()
+            while (await repo.outbox_status()).get("sent", 0) < count:
+                await asyncio.sleep(0.2)
+            await sender.stop()
+        await repo.close()
+    stats = fake.stats()
+    fake.close()
+    sends = stats["sends"]
+    result: dict[str, Any] = {
+        "configured_rate": rate,
+        "paid_broadcast": paid,
+        "messages": count,
+        "flood_429": stats["flood_hits"],
+    }
+    if spread:
+        offset = time.time() - time.monotonic()
+        lags = sorted(at + offset - due[chat_id] for chat_id, at in sends)
+        result["lag_p50_s"] = round(lags[len(lags) // 2], 3)
+        result["lag_p99_s"] = round(lags[int(len(lags) * 0.99)], 3)
+    else:
+        sustained = (len(sends) - 1) / (sends[-1][1] - sends[0][1])
+        result["sustained_rate"] = round(sustained, 1)
+        result["fraction_of_configured"] = round(sustained / rate, 3)
+    return result
+
+
+async def bare_loop(count: int) -> float:
+    """Messages per second of a plain ``await bot.send_message`` loop, the ceiling here."""
+    fake = FakeProcess(limits=False)
+    async with new_bot(fake.url) as bot:
+        started = time.perf_counter()
+        for n in range(count):
+            await bot.send_message(200_000 + n, "Pengingat sensus", allow_paid_broadcast=True)
+        rate = count / (time.perf_counter() - started)
+    fake.close()
+    return round(rate, 1)
+
+
+async def main() -> None:
+    """Print the figures as JSON."""
+    quick = "--quick" in sys.argv
+    results = {
+        "machine": describe(),
+        "planning": await planning(10_000 if quick else 100_000),
+        "rate_30": await sending(30.0, False, 150 if quick else 600),
+        "rate_500_paid": await sending(500.0, True, 1000 if quick else 5000),
+        "bare_ptb_loop_rate": await bare_loop(1000 if quick else 3000),
+        "lag_under_limit": await sending(30.0, False, 200 if quick else 400, spread=20.0),
+    }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
