@@ -39,6 +39,12 @@ STOP = MenuCommand("berhenti", N_("Berhenti menerima pengingat"), {"en": "stop"}
 CALENDAR = MenuCommand(
     "kalender", N_("Terapkan kalender sensus yang direvisi (admin)"), {"en": "calendar"}
 )
+STAFF = MenuCommand("staf", N_("Kelola petugas (admin)"), {"en": "staff"})
+INVITE_RT = MenuCommand("undang_rt", N_("Undang ketua RT (petugas)"), {"en": "invite_rt"})
+LINK = MenuCommand("hubungkan", N_("Hubungkan grup warga (ketua RT)"), {"en": "link"})
+ANNOUNCE = MenuCommand(
+    "umumkan", N_("Kirim pengumuman ke grup warga (ketua RT)"), {"en": "announce"}
+)
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})

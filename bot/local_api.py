@@ -35,9 +35,25 @@ JSON_PARAMETERS = frozenset(
     }
 )
 HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-     "tg-spoiler", "span", "blockquote", "tg-emoji"}
-)  # fmt: skip
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "span",
+        "blockquote",
+        "tg-emoji",
+    }
+)
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -176,6 +192,7 @@ class LocalBotApi:
         self.descriptions: dict[tuple[str, str], str] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self.admin_chats: set[int] = set()  # groups where the bot may delete others' messages
+        self.chat_admins: dict[int, set[int]] = {}  # group -> its administrators' user ids
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._open_queries: set[str] = set()
         self._query_ids = itertools.count(1)
@@ -332,6 +349,27 @@ class LocalBotApi:
         self._open_queries.discard(query_id)
         self.inline_answers[query_id] = results
         return True
+
+    def _m_getchatmember(self, params: dict[str, Any]) -> Any:
+        chat_id, user_id = _int(params, "chat_id"), _int(params, "user_id")
+        user = {"id": user_id, "is_bot": False, "first_name": str(user_id)}
+        if user_id not in self.chat_admins.get(chat_id, set()):
+            return {"status": "member", "user": user}
+        rights = (
+            "can_be_edited",
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        )
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights, False)}
 
     def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands") or []

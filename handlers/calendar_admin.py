@@ -19,26 +19,12 @@ from bot.domain.faq import calendar_values
 from bot.domain.regions import zone_of
 from bot.i18n import N_, Translator
 from bot.planning import Change, apply_revision, calendar_changes
+from handlers.auth import is_admin, refuse
 from handlers.ui import edit_in_place, keyboard
 from storage.repository import OutboxRow
 
 CHANGE_NOTICE = N_("📅 <b>Jadwal Sensus Penduduk 2020 diperbarui</b>")
 SUBSCRIBERS = "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id)"
-
-
-def is_admin(update: Update, context: SensusContext) -> bool:
-    """Whether the person is a staff administrator (SENSUS_ADMINS), checked on the server."""
-    user = update.effective_user
-    return user is not None and user.id in context.services.settings.admins
-
-
-async def refuse(update: Update, context: SensusContext) -> None:
-    """A clear refusal, for commands and buttons alike; nothing changes."""
-    text = context.t._("Maaf, ini hanya untuk admin sensus.")
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_chat:
-        await update.effective_chat.send_message(text)
 
 
 def describe(t: Translator, change: Change) -> str:

@@ -8,7 +8,6 @@ from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    ChatMemberHandler,
     CommandHandler,
     filters,
 )
@@ -21,7 +20,7 @@ from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
 from bot.planning import plan_reminders
-from handlers.ui import edit_in_place, keyboard
+from handlers.ui import MembershipHandler, edit_in_place, keyboard
 from storage.repository import OutboxRow
 
 GROUP_LABELS = {
@@ -271,5 +270,5 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         CallbackQueryHandler(pick_province, pattern=r"^remind:provinces:$"),
         CallbackQueryHandler(set_region, pattern=r"^remind:region:"),
         CallbackQueryHandler(done, pattern=r"^remind:done:$"),
-        ChatMemberHandler(blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER),
+        MembershipHandler(blocked_or_unblocked, private=True),
     ]

@@ -5,7 +5,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import HELP, START
 from bot.context import SensusContext
-from handlers import language
+from handlers import language, roles
 from handlers.ui import is_private, main_menu
 from handlers.welcome import send_welcome
 
@@ -14,6 +14,10 @@ async def start(update: Update, context: SensusContext) -> None:
     """Greet; a new user first picks a language, everyone gets the main menu."""
     if not is_private(update):
         await group_intro(update, context)
+        return
+    payload = context.args[0] if context.args else ""
+    if payload.startswith("rt-"):
+        await roles.join_as_rt(update, context, payload.removeprefix("rt-"))
         return
     if context.account is not None and not context.account.lang_chosen:
         await language.ask_language(update, context)

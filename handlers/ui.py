@@ -1,10 +1,13 @@
 """Small helpers for replies: inline keyboards and the main menu."""
 
 import html
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
+from telegram.ext import ChatMemberHandler
 
+from bot.context import SensusContext
 from bot.domain.callbacks import Callback
 from bot.i18n import N_, Translator
 
@@ -57,3 +60,22 @@ async def edit_in_place(
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise
+
+
+class MembershipHandler(ChatMemberHandler[SensusContext, None]):
+    """my_chat_member updates of private chats only, or of groups only.
+
+    In a private chat the update means the person blocked or unblocked the bot; in a group
+    that the bot was added, removed or given rights. Two features, two handlers.
+    """
+
+    def __init__(self, callback: Any, private: bool) -> None:
+        super().__init__(callback, ChatMemberHandler.MY_CHAT_MEMBER)
+        self.private = private
+
+    def check_update(self, update: object) -> bool:
+        """Only the chat type this handler is for."""
+        if not super().check_update(update) or not isinstance(update, Update):
+            return False
+        chat = update.effective_chat
+        return chat is not None and (chat.type == "private") == self.private

@@ -73,6 +73,27 @@ class CalendarRevision:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A staff member or an RT head (with their area)."""
+
+    user_id: int
+    role: str
+    area: str | None
+    region: str | None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A community group the bot was added to."""
+
+    chat_id: int
+    title: str
+    status: str
+    rt_user_id: int | None
+    area: str | None
+
+
+@dataclass(frozen=True)
 class GuideProgress:
     """A user's place in the guide."""
 
@@ -218,6 +239,7 @@ class Repository:
             await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
 
@@ -517,6 +539,10 @@ class Repository:
                 " AND status IN ('pending', 'sending')",
                 (new_chat_id, old_chat_id),
             )
+            await db.execute(
+                "UPDATE OR IGNORE groups SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
 
     async def outbox_status(self, cause: str | None = None) -> dict[str, int]:
         """How many messages are in each status."""
@@ -560,6 +586,134 @@ class Repository:
         )
         return _revision(row) if row else None
 
+    # Roles, invitations, groups
+
+    async def roles(self, user_id: int) -> dict[str, Role]:
+        """The user's roles by name."""
+        rows = await self._all("SELECT * FROM roles WHERE user_id = ?", (user_id,))
+        return {r["role"]: Role(r["user_id"], r["role"], r["area"], r["region"]) for r in rows}
+
+    async def staff(self) -> list[int]:
+        """Every staff member's user id."""
+        rows = await self._all("SELECT user_id FROM roles WHERE role = 'staff' ORDER BY user_id")
+        return [int(r[0]) for r in rows]
+
+    async def grant_role(
+        self,
+        user_id: int,
+        role: str,
+        actor: int,
+        now: datetime,
+        area: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Give a role (replacing the same role's area) and audit it."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO roles (user_id, role, area, region, granted_by, granted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, role, area, region, actor, now.isoformat()),
+            )
+            await _audit(db, now, actor, f"grant-{role}", str(user_id), area)
+
+    async def revoke_role(self, user_id: int, role: str, actor: int, now: datetime) -> bool:
+        """Take a role away and audit it; False if the user did not have it."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
+            )
+            if cursor.rowcount:
+                await _audit(db, now, actor, f"revoke-{role}", str(user_id), None)
+            return cursor.rowcount > 0
+
+    async def audit_trail(self, limit: int = 50) -> list[tuple[str, int, str, str | None]]:
+        """Recent role changes: (when, who, what, target)."""
+        rows = await self._all(
+            "SELECT at, actor, action, target FROM role_audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+
+    async def add_invitation(
+        self, code_hash: str, area: str, region: str, actor: int, now: datetime, expires: datetime
+    ) -> None:
+        """Store an RT invitation (only the code's hash) and audit it."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO rt_invitations (code_hash, area, region, created_by, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (code_hash, area, region, actor, now.isoformat(), expires.isoformat()),
+            )
+            await _audit(db, now, actor, "invite-rt", code_hash[:12], area)
+
+    async def redeem_invitation(self, code_hash: str, user_id: int, now: datetime) -> Role | None:
+        """Use an unused, unexpired invitation: the user becomes RT head of its area."""
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "UPDATE rt_invitations SET used_by = ?, used_at = ? WHERE code_hash = ?"
+                " AND used_by IS NULL AND expires_at > ? RETURNING area, region, created_by",
+                (user_id, now.isoformat(), code_hash, now.isoformat()),
+            )
+            found = list(rows)
+            if not found:
+                return None
+            area, region, inviter = found[0]
+            await db.execute(
+                "INSERT OR REPLACE INTO roles (user_id, role, area, region, granted_by, granted_at)"
+                " VALUES (?, 'rt', ?, ?, ?, ?)",
+                (user_id, area, region, inviter, now.isoformat()),
+            )
+            await _audit(db, now, user_id, "join-rt", code_hash[:12], area)
+            return Role(user_id, "rt", area, region)
+
+    async def save_group(self, chat_id: int, title: str, status: str, now: datetime) -> None:
+        """Register a group the bot is in (or record that it left or gained rights)."""
+        await self._write(
+            "INSERT INTO groups (chat_id, title, status, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, status = excluded.status",
+            (chat_id, title, status, now.isoformat()),
+        )
+
+    async def group(self, chat_id: int) -> Group | None:
+        """A registered group."""
+        row = await self._one("SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
+        return _group(row) if row else None
+
+    async def link_group(self, chat_id: int, rt: Role, now: datetime) -> None:
+        """Link a group to an RT head's area and audit it."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ?",
+                (rt.user_id, rt.area, chat_id),
+            )
+            await _audit(db, now, rt.user_id, "link-group", str(chat_id), rt.area)
+
+    async def linked_groups(self, rt_user_id: int) -> list[Group]:
+        """The groups an RT head linked that the bot is still in."""
+        rows = await self._all(
+            "SELECT * FROM groups WHERE rt_user_id = ? AND status != 'left' ORDER BY chat_id",
+            (rt_user_id,),
+        )
+        return [_group(r) for r in rows]
+
+    async def add_announcement(self, author: int, text: str, now: datetime) -> int:
+        """Store an announcement's text; the outbox refers to it."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "INSERT INTO announcements (author, text, created_at) VALUES (?, ?, ?)",
+                (author, text, now.isoformat()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def announcement_author(self, announcement_id: int) -> int | None:
+        """Who wrote an announcement."""
+        row = await self._one("SELECT author FROM announcements WHERE id = ?", (announcement_id,))
+        return int(row[0]) if row else None
+
+    async def announcement(self, announcement_id: int) -> str | None:
+        """An announcement's text."""
+        row = await self._one("SELECT text FROM announcements WHERE id = ?", (announcement_id,))
+        return str(row[0]) if row else None
+
 
 async def _cancel_pending(
     db: aiosqlite.Connection,
@@ -577,6 +731,24 @@ async def _cancel_pending(
         f"UPDATE outbox SET status = ? WHERE status = 'pending' AND {where}", [status, *params]
     )
     return cursor.rowcount
+
+
+async def _audit(
+    db: aiosqlite.Connection,
+    now: datetime,
+    actor: int,
+    action: str,
+    target: str,
+    detail: str | None,
+) -> None:
+    await db.execute(
+        "INSERT INTO role_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        (now.isoformat(), actor, action, target, detail),
+    )
+
+
+def _group(row: aiosqlite.Row) -> Group:
+    return Group(row["chat_id"], row["title"], row["status"], row["rt_user_id"], row["area"])
 
 
 def _revision(row: aiosqlite.Row) -> CalendarRevision:

@@ -177,7 +177,7 @@ async def test_admin_applies_the_revised_calendar_and_announces_it(telegram, set
         await subscribe(bot, 4005)
         resident = bot.person(4005)
         refused = await resident.send("/kalender")
-        assert refused[0]["text"] == "Maaf, ini hanya untuk admin sensus."
+        assert refused[0]["text"] == "Maaf, ini hanya untuk petugas sensus yang berwenang."
         admin = bot.person(ADMIN_ID, "Admin")
         await admin.send("/start")
         await admin.press("Bahasa Indonesia")

@@ -1,0 +1,176 @@
+"""Community groups: registration, migration, /hubungkan, and RT heads' /umumkan."""
+
+import html
+
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.commands import ANNOUNCE, LINK
+from bot.context import SensusContext, Services
+from bot.domain.callbacks import Callback, parse_callback
+from handlers.auth import refuse, rt_role
+from handlers.ui import MembershipHandler, edit_in_place, keyboard
+from storage.repository import OutboxRow
+
+MAX_ANNOUNCEMENT = 3500  # leaves room for the heading and signature within Telegram's 4096
+PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
+
+
+async def membership_changed(update: Update, context: SensusContext) -> None:
+    """The bot was added to, removed from, or given rights in a group."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    services = context.services
+    new = change.new_chat_member.status
+    status = new if new in PRESENT else "left"
+    await services.repo.save_group(
+        change.chat.id, change.chat.title or "", status, services.clock.now()
+    )
+    if new in PRESENT and change.old_chat_member.status not in PRESENT:
+        await context.bot.send_message(
+            change.chat.id,
+            context.t._(
+                "Halo! Saya asisten Sensus Penduduk 2020. Saya hanya berbicara bila dipanggil "
+                "(@{bot} atau perintah). Ketua RT: kirim /hubungkan di sini untuk "
+                "menghubungkan grup ini dengan wilayah Anda."
+            ).format(bot=context.bot.username),
+        )
+
+
+async def migrated(update: Update, context: SensusContext) -> None:
+    """A group became a supergroup: follow its new id (groups and queued messages)."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await context.services.repo.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+
+
+async def link_command(update: Update, context: SensusContext) -> None:
+    """/hubungkan in a group: an RT head who administers it links it to their area."""
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    role = await rt_role(update, context)
+    t = context.t
+    if role is None:
+        await refuse(update, context)
+        return
+    try:
+        member = await context.bot.get_chat_member(chat.id, person.id)
+    except TelegramError:
+        member = None
+    if member is None or member.status not in (ChatMember.ADMINISTRATOR, ChatMember.OWNER):
+        await chat.send_message(t._("Hanya admin grup ini yang bisa menghubungkannya."))
+        return
+    services = context.services
+    if await services.repo.group(chat.id) is None:
+        await services.repo.save_group(chat.id, chat.title or "", "member", services.clock.now())
+    await services.repo.link_group(chat.id, role, services.clock.now())
+    await chat.send_message(
+        t._("✅ Grup ini terhubung dengan {area}. Pengumuman resmi akan muncul di sini.").format(
+            area=html.escape(role.area or "")
+        )
+    )
+
+
+async def announce_command(update: Update, context: SensusContext) -> None:
+    """/umumkan TEKS: preview an announcement to the RT head's groups, then confirm."""
+    role = await rt_role(update, context)
+    if role is None:
+        await refuse(update, context)
+        return
+    t = context.t
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None and message.text is not None
+    body = message.text.partition(" ")[2].strip()
+    if not body:
+        await chat.send_message(t._("Tulis: /umumkan TEKS PENGUMUMAN"))
+        return
+    if len(body) > MAX_ANNOUNCEMENT:
+        await chat.send_message(
+            t._("Pengumuman terlalu panjang ({count} huruf); paling banyak {limit}.").format(
+                count=len(body), limit=MAX_ANNOUNCEMENT
+            )
+        )
+        return
+    services = context.services
+    groups = await services.repo.linked_groups(role.user_id)
+    if not groups:
+        await chat.send_message(
+            t._("Belum ada grup yang terhubung. Kirim /hubungkan di grup warga.")
+        )
+        return
+    heading = t._("Pengumuman Sensus Penduduk 2020")
+    text = f"📢 <b>{heading}</b>\n\n{html.escape(body)}\n\n— {html.escape(role.area or '')}"
+    announcement = await services.repo.add_announcement(role.user_id, text, services.clock.now())
+    await chat.send_message(
+        t._("Pratinjau untuk {count} grup:").format(count=len(groups)) + f"\n\n{text}",
+        reply_markup=keyboard(
+            [
+                [(t._("📢 Kirim"), Callback("ann", "send", str(announcement)))],
+                [(t._("Batal"), Callback("ann", "cancel"))],
+            ]
+        ),
+    )
+
+
+async def send_announcement(update: Update, context: SensusContext) -> None:
+    """Confirm: queue the announcement for each linked group through the outbox."""
+    role = await rt_role(update, context)
+    query = update.callback_query
+    assert query is not None
+    callback = parse_callback(query.data)
+    arg = callback.arg if callback else ""
+    services = context.services
+    if role is None or not arg.isdigit() or not await _is_author(services, int(arg), role.user_id):
+        await refuse(update, context)
+        return
+    groups = await services.repo.linked_groups(role.user_id)
+    key = f"announcement:{arg}"
+    for group in groups:
+        await services.repo.enqueue(group.chat_id, None, "announcement", key, key, services.now())
+    services.wake_sender()
+    await query.answer()
+    await edit_in_place(
+        query, context.t._("📢 Pengumuman dikirim ke {count} grup.").format(count=len(groups)), None
+    )
+
+
+async def cancel_announcement(update: Update, context: SensusContext) -> None:
+    """Drop the preview."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await edit_in_place(query, context.t._("Dibatalkan."), None)
+
+
+async def _is_author(services: Services, announcement_id: int, user_id: int) -> bool:
+    row = await services.repo.announcement_author(announcement_id)
+    return row == user_id
+
+
+async def render_announcement(services: Services, row: OutboxRow) -> str | None:
+    """The stored announcement text."""
+    return await services.repo.announcement(int(row.content.split(":", 1)[1]))
+
+
+RENDERERS = {"announcement": render_announcement}
+
+
+def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
+    """Handlers of this feature; RT and staff actions check the role themselves."""
+    return [
+        MembershipHandler(membership_changed, private=False),
+        MessageHandler(filters.StatusUpdate.MIGRATE, migrated),
+        CommandHandler(LINK.names(), link_command, filters=filters.ChatType.GROUPS),
+        CommandHandler(ANNOUNCE.names(), announce_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(send_announcement, pattern=r"^ann:send:"),
+        CallbackQueryHandler(cancel_announcement, pattern=r"^ann:cancel:$"),
+    ]

@@ -1,0 +1,129 @@
+"""Staff, RT heads and their groups through the fake Bot API; every refusal on the server."""
+
+import re
+import sqlite3
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.clock import FixedClock
+from tests.conftest import ADMIN_ID
+from tests.harness import Person, RunningBot, eventually, run_bot, texts_to
+
+GROUP = {"id": -900, "type": "group", "title": "Warga RT 05 Fatululi"}
+
+
+async def ready(person: Person) -> None:
+    await person.send("/start")
+    await person.press("Bahasa Indonesia")
+
+
+def invitation_code(text: str) -> str:
+    found = re.search(r"start=rt-([A-Za-z0-9_\-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+async def bot_joins(bot: RunningBot, chat: dict, by: dict, status: str = "member") -> None:
+    api = bot.telegram.api
+    change = {
+        "chat": chat,
+        "from": by,
+        "date": int(time.time()),
+        "old_chat_member": {"user": api.bot_user, "status": "left"},
+        "new_chat_member": {"user": api.bot_user, "status": status},
+    }
+    await bot.processed(await bot.telegram.push({"my_chat_member": change}))
+
+
+async def say_in_group(bot: RunningBot, person: dict, text: str, chat: dict = GROUP) -> None:
+    api = bot.telegram.api
+    await bot.processed(await bot.telegram.push(api.incoming_message(person, text, chat)))
+
+
+async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: RunningBot, db_path):
+    admin, staff, rt = (
+        bot.person(ADMIN_ID, "Admin"),
+        bot.person(8001, "Staf"),
+        bot.person(8002, "Pak RT"),
+    )
+    for person in (admin, staff, rt):
+        await ready(person)
+    shown = await admin.send("/staf tambah 8001")
+    assert shown[0]["text"] == "✅ 8001 sekarang petugas."
+    shown = await staff.send("/undang_rt 53.71 Fatululi RT 05/RW 02")
+    assert "Kota Kupang · Fatululi RT 05/RW 02" in shown[0]["text"]
+    code = invitation_code(shown[0]["text"])
+
+    shown = await rt.send(f"/start rt-{code}")
+    assert "terdaftar sebagai ketua RT" in shown[0]["text"]
+    other = bot.person(8003, "Lain")
+    await ready(other)
+    shown = await other.send(f"/start rt-{code}")  # single use
+    assert "tidak berlaku" in shown[0]["text"]
+
+    await bot_joins(bot, GROUP, rt.user)
+    assert "/hubungkan" in bot.telegram.api.chat_messages(-900)[-1]["text"]
+    await say_in_group(bot, rt.user, "/hubungkan")  # not an admin of the group yet
+    assert "Hanya admin grup" in bot.telegram.api.chat_messages(-900)[-1]["text"]
+    bot.telegram.api.chat_admins[-900] = {8002}
+    await say_in_group(bot, rt.user, "/hubungkan")
+    assert "terhubung dengan Kota Kupang" in bot.telegram.api.chat_messages(-900)[-1]["text"]
+
+    shown = await rt.send("/umumkan Kerja bakti & <pendataan> hari Sabtu pukul 08.00")
+    assert "Pratinjau untuk 1 grup" in shown[0]["text"]
+    assert "Kerja bakti & <pendataan>" in shown[0]["text"]  # escaped, shown as written
+    await rt.press("Kirim")
+    await eventually(lambda: bool(texts_to(bot.telegram, -900, "Kerja bakti")))
+    posted = texts_to(bot.telegram, -900, "Kerja bakti")[0]
+    assert "&lt;pendataan&gt;" in posted and "Kota Kupang · Fatululi RT 05/RW 02" in posted
+
+    with sqlite3.connect(db_path) as raw:
+        stored = [row[0] for row in raw.execute("SELECT code_hash FROM rt_invitations")]
+        actions = [row[0] for row in raw.execute("SELECT action FROM role_audit ORDER BY id")]
+    assert code not in stored and len(stored[0]) == 64  # only a hash is kept
+    assert actions == ["grant-staff", "invite-rt", "join-rt", "link-group"]
+
+
+async def test_a_group_migrated_mid_way_keeps_getting_announcements(bot: RunningBot):
+    admin, rt = bot.person(ADMIN_ID, "Admin"), bot.person(8010, "Bu RT")
+    await ready(admin)
+    await ready(rt)
+    code = invitation_code((await admin.send("/undang_rt 53.01 Oelnasi RT 01"))[0]["text"])
+    await rt.send(f"/start rt-{code}")
+    bot.telegram.api.chat_admins[-910] = {8010}
+    group = {"id": -910, "type": "group", "title": "RT 01"}
+    await bot_joins(bot, group, rt.user)
+    await say_in_group(bot, rt.user, "/hubungkan", group)
+    # The group becomes a supergroup: Telegram sends a service message with the new id.
+    api = bot.telegram.api
+    service = api.incoming_message(rt.user, "x", group)
+    del service["message"]["text"]
+    service["message"]["migrate_to_chat_id"] = -100910
+    await bot.processed(await bot.telegram.push(service))
+    await rt.send("/umumkan Petugas sensus datang besok")
+    await rt.press("Kirim")
+    await eventually(lambda: bool(texts_to(bot.telegram, -100910, "Petugas sensus datang")))
+    assert texts_to(bot.telegram, -910, "Petugas sensus datang") == []
+
+
+async def test_residents_forged_buttons_and_expired_invitations_are_refused(telegram, settings):
+    kupang = ZoneInfo("Asia/Makassar")
+    clock = FixedClock(datetime(2020, 2, 1, 10, tzinfo=kupang))
+    async with run_bot(telegram, settings, clock) as bot:
+        admin, resident = bot.person(ADMIN_ID, "Admin"), bot.person(8020, "Warga")
+        await ready(admin)
+        await ready(resident)
+        refusal = "Maaf, ini hanya untuk petugas sensus yang berwenang."
+        for command in ("/staf tambah 8020", "/undang_rt 53.71 Oebobo RT 1", "/umumkan halo"):
+            shown = await resident.send(command)
+            assert shown[0]["text"] == refusal, command
+        assert await bot.services.repo.roles(8020) == {}
+        code = invitation_code((await admin.send("/undang_rt 53.71 Oebobo RT 01"))[0]["text"])
+        clock.moment += timedelta(days=8)
+        shown = await resident.send(f"/start rt-{code}")
+        assert "tidak berlaku" in shown[0]["text"]
+        before = len(telegram.calls)
+        await resident.press_data("ann:send:1", resident.last)
+        assert [c.params.get("show_alert") for c in telegram.calls[before:]] == ["true"]
+        assert await bot.services.repo.roles(8020) == {}
