@@ -11,7 +11,7 @@ from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import calendar_values, pick_variant
 from bot.domain.guide import Step
 from bot.i18n import N_
-from handlers.ui import edit_in_place, keyboard, main_menu
+from handlers.ui import as_button, edit_in_place, keyboard, main_menu
 
 BACK = N_("⬅️ Kembali")
 SCAM_TOPIC = "scam-warning"
@@ -119,14 +119,6 @@ async def guide_command(update: Update, context: SensusContext) -> None:
     await services.repo.save_guide_step(context.account.user_id, first.id, services.clock.now())
     text, markup = step_view(context, first)
     await chat.send_message(text, reply_markup=markup)
-
-
-async def guide_button(update: Update, context: SensusContext) -> None:
-    """The Guide button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await guide_command(update, context)
 
 
 async def go_to_step(update: Update, context: SensusContext) -> None:
@@ -241,7 +233,7 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     """Handlers of this feature."""
     return [
         CommandHandler(GUIDE.names(), guide_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(guide_button, pattern=r"^guide:start:$"),
+        CallbackQueryHandler(as_button(guide_command), pattern=r"^guide:start:$"),
         CallbackQueryHandler(go_to_step, pattern=r"^guide:go:"),
         CallbackQueryHandler(step_help, pattern=r"^guide:help:"),
         CallbackQueryHandler(show_branch, pattern=r"^guide:branch:"),

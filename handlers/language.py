@@ -6,7 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import LANGUAGE
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
-from handlers.ui import keyboard, main_menu
+from handlers.ui import as_button, keyboard, main_menu
 from handlers.welcome import send_welcome
 
 
@@ -30,14 +30,6 @@ async def ask_language(update: Update, context: SensusContext) -> None:
 
 async def language_command(update: Update, context: SensusContext) -> None:
     """/bahasa: show the language buttons."""
-    await ask_language(update, context)
-
-
-async def language_menu_button(update: Update, context: SensusContext) -> None:
-    """The Language button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
     await ask_language(update, context)
 
 
@@ -66,6 +58,6 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     """Handlers of this feature."""
     return [
         CommandHandler(LANGUAGE.names(), language_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(language_menu_button, pattern=r"^lang:menu:$"),
+        CallbackQueryHandler(as_button(language_command), pattern=r"^lang:menu:$"),
         CallbackQueryHandler(choose_language, pattern=r"^lang:set:"),
     ]

@@ -6,7 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import DELETE_DATA, PRIVACY
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback
-from handlers.ui import keyboard, main_menu
+from handlers.ui import as_button, keyboard, main_menu
 
 
 async def privacy_text(context: SensusContext) -> str:
@@ -68,14 +68,6 @@ async def privacy_command(update: Update, context: SensusContext) -> None:
     await chat.send_message(await privacy_text(context), reply_markup=main_menu(context.t))
 
 
-async def privacy_button(update: Update, context: SensusContext) -> None:
-    """The Privacy button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await privacy_command(update, context)
-
-
 async def delete_command(update: Update, context: SensusContext) -> None:
     """/hapusdata: ask for confirmation first."""
     t = context.t
@@ -113,6 +105,6 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     return [
         CommandHandler(PRIVACY.names(), privacy_command, filters=private),
         CommandHandler(DELETE_DATA.names(), delete_command, filters=private),
-        CallbackQueryHandler(privacy_button, pattern=r"^privacy:show:$"),
+        CallbackQueryHandler(as_button(privacy_command), pattern=r"^privacy:show:$"),
         CallbackQueryHandler(delete_confirmed, pattern=r"^privacy:delete:(yes|no)$"),
     ]

@@ -20,7 +20,7 @@ from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
 from bot.planning import plan_reminders
-from handlers.ui import MembershipHandler, edit_in_place, keyboard
+from handlers.ui import MembershipHandler, as_button, edit_in_place, keyboard
 from storage.repository import OutboxRow
 
 GROUP_LABELS = {
@@ -104,14 +104,6 @@ async def remind_command(update: Update, context: SensusContext) -> None:
         await replan_user(context)
     text, markup = await settings_view(context)
     await chat.send_message(text, reply_markup=markup)
-
-
-async def remind_button(update: Update, context: SensusContext) -> None:
-    """The Reminders button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await remind_command(update, context)
 
 
 async def toggle(update: Update, context: SensusContext) -> None:
@@ -263,7 +255,7 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     return [
         CommandHandler(REMIND.names(), remind_command, filters=private),
         CommandHandler(STOP.names(), stop_command, filters=private),
-        CallbackQueryHandler(remind_button, pattern=r"^remind:start:$"),
+        CallbackQueryHandler(as_button(remind_command), pattern=r"^remind:start:$"),
         CallbackQueryHandler(toggle, pattern=r"^remind:toggle:"),
         CallbackQueryHandler(show_settings, pattern=r"^remind:show:$"),
         CallbackQueryHandler(pick_region, pattern=r"^remind:regions:"),

@@ -9,7 +9,7 @@ from bot.commands import SCHEDULE
 from bot.context import SensusContext
 from bot.domain.calendar import zone_name
 from bot.domain.regions import zone_of
-from handlers.ui import main_menu
+from handlers.ui import as_button, main_menu
 
 LONG_DATE = "EEEE, d MMMM y"  # "Sabtu, 15 Februari 2020" (CLDR's Indonesian "full" pads the day)
 
@@ -51,17 +51,9 @@ async def schedule_command(update: Update, context: SensusContext) -> None:
     await chat.send_message(schedule_text(context), reply_markup=main_menu(context.t))
 
 
-async def schedule_button(update: Update, context: SensusContext) -> None:
-    """The Schedule button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await schedule_command(update, context)
-
-
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     """Handlers of this feature."""
     return [
         CommandHandler(SCHEDULE.names(), schedule_command),
-        CallbackQueryHandler(schedule_button, pattern=r"^schedule:show:$"),
+        CallbackQueryHandler(as_button(schedule_command), pattern=r"^schedule:show:$"),
     ]

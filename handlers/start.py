@@ -6,7 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import HELP, START
 from bot.context import SensusContext
 from handlers import language, roles
-from handlers.ui import is_private, main_menu
+from handlers.ui import as_button, is_private, main_menu
 from handlers.welcome import send_welcome
 
 
@@ -53,18 +53,10 @@ async def help_command(update: Update, context: SensusContext) -> None:
     await chat.send_message(text, reply_markup=main_menu(t))
 
 
-async def help_button(update: Update, context: SensusContext) -> None:
-    """The Help button of the main menu."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await help_command(update, context)
-
-
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     """Handlers of this feature."""
     return [
         CommandHandler(START.names(), start),
         CommandHandler(HELP.names(), help_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(help_button, pattern=r"^help:show:$"),
+        CallbackQueryHandler(as_button(help_command), pattern=r"^help:show:$"),
     ]

@@ -1,6 +1,7 @@
 """Small helpers for replies: inline keyboards and the main menu."""
 
 import html
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -79,3 +80,19 @@ class MembershipHandler(ChatMemberHandler[SensusContext, None]):
             return False
         chat = update.effective_chat
         return chat is not None and (chat.type == "private") == self.private
+
+
+Command = Callable[[Update, SensusContext], Coroutine[Any, Any, None]]
+
+
+def as_button(command: Command) -> Command:
+    """A menu button's callback that does what its command does."""
+
+    async def pressed(update: Update, context: SensusContext) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await command(update, context)
+
+    pressed.__doc__ = f"The menu button for {command.__name__}."
+    return pressed

@@ -81,6 +81,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise FaqError(f"{path}: {error}") from None
 
 
+def read_per_language(
+    locales_dir: Path, languages: Iterable[str], filename: str
+) -> dict[str, dict[str, Any]]:
+    """``locales/<lang>/<filename>`` for every language that has it; Indonesian is required."""
+    found = {
+        lang: read_toml(locales_dir / lang / filename)
+        for lang in languages
+        if (locales_dir / lang / filename).exists()
+    }
+    if SOURCE_LANGUAGE not in found:
+        raise FaqError(f"{locales_dir}/{SOURCE_LANGUAGE}/{filename} is required")
+    return found
+
+
 def text_variants(value: Any, where: str) -> dict[str, str]:
     """A content text: one string, or a table of strings by access method."""
     if isinstance(value, str):
@@ -94,13 +108,7 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
     """Read locales/faq-topics.toml and each language's faq.toml."""
     structure = read_toml(locales_dir / "faq-topics.toml")
     groups = tuple(structure.pop("groups")["order"])
-    per_language = {
-        lang: read_toml(locales_dir / lang / "faq.toml")
-        for lang in languages
-        if (locales_dir / lang / "faq.toml").exists()
-    }
-    if SOURCE_LANGUAGE not in per_language:
-        raise FaqError(f"{locales_dir}/{SOURCE_LANGUAGE}/faq.toml is required")
+    per_language = read_per_language(locales_dir, languages, "faq.toml")
     for lang, data in per_language.items():
         unknown = set(data) - set(structure) - {"groups", OUT_OF_SCOPE}
         if unknown:

@@ -4,7 +4,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.faq import SOURCE_LANGUAGE, FaqError, pick_variant, read_toml, text_variants
+from bot.domain.faq import (
+    SOURCE_LANGUAGE,
+    FaqError,
+    pick_variant,
+    read_per_language,
+    read_toml,
+    text_variants,
+)
 
 FIELDS = ("title", "text", "watch", "help")
 Texts = Mapping[str, Mapping[str, str]]  # language -> access method (or "*") -> text
@@ -67,13 +74,7 @@ class Guide:
 def load_guide(locales_dir: Path, languages: Iterable[str]) -> Guide:
     """Read locales/guide-steps.toml and each language's guide.toml."""
     structure = read_toml(locales_dir / "guide-steps.toml")
-    per_language = {
-        lang: read_toml(locales_dir / lang / "guide.toml")
-        for lang in languages
-        if (locales_dir / lang / "guide.toml").exists()
-    }
-    if SOURCE_LANGUAGE not in per_language:
-        raise FaqError(f"{locales_dir}/{SOURCE_LANGUAGE}/guide.toml is required")
+    per_language = read_per_language(locales_dir, languages, "guide.toml")
 
     def texts(key: str, field: str, table: str | None = None) -> dict[str, dict[str, str]]:
         found = {}
