@@ -2,11 +2,13 @@
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Bot
@@ -16,6 +18,7 @@ import bot
 from bot.app import CALENDAR_POLL, build_application, run_polling
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
+from bot.domain.audience import parse_audience
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
@@ -24,6 +27,7 @@ from bot.local_api import html_to_text
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import run_shell
+from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
 from storage.repository import UnansweredQuestion
 
@@ -60,6 +64,21 @@ def parser() -> argparse.ArgumentParser:
         "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
     )
     unanswered.add_argument("--limit", type=int, default=100)
+    broadcast = commands.add_parser("broadcast", help="queue a staff broadcast, or show status")
+    broadcast.add_argument("action", nargs="?", choices=["status"], help="status: recent figures")
+    broadcast.add_argument("--text-file", type=Path, help="the Indonesian text (required)")
+    broadcast.add_argument(
+        "--lang-file",
+        action="append",
+        default=[],
+        metavar="L=FILE",
+        help="a variant, e.g. mkn=k.txt",
+    )
+    broadcast.add_argument(
+        "--to", default="all", help="all | region:CODE | lang:L | rt-heads | rt-groups"
+    )
+    broadcast.add_argument("--at", help="send from this ISO 8601 moment (default: now)")
+    broadcast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     calendar = commands.add_parser("calendar", help="show or apply the census calendar")
     calendar_commands = calendar.add_subparsers(
         dest="calendar_command", metavar="ACTION", required=True
@@ -93,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return faq_command(settings, args)
         if args.command == "calendar":
             return asyncio.run(calendar_command(settings, args))
+        if args.command == "broadcast":
+            return asyncio.run(broadcast_command(settings, args))
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -244,6 +265,83 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
         return fail(f"{args.file}: {error.strerror}")
     finally:
         await repository.close()
+
+
+async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``broadcast --text-file F --to AUDIENCE`` queues for a running bot; ``status`` reports."""
+    repository = await open_database(settings.db_path)
+    try:
+        if args.action == "status":
+            for item in await repository.recent_broadcasts():
+                print(f"#{item.id} {item.audience} {item.status} {json.dumps(item.figures)}")
+            return 0
+        if args.text_file is None:
+            return fail("--text-file: the Indonesian text is required")
+        languages = frozenset(load_languages())
+        try:
+            audience = parse_audience(args.to, languages)
+        except ValueError as error:
+            return fail(f"--to: {error}")
+        texts = {
+            "id": (await asyncio.to_thread(args.text_file.read_text, encoding="utf-8")).strip()
+        }
+        for item in args.lang_file:
+            lang, _, name = item.partition("=")
+            if lang not in languages or not name:
+                return fail(
+                    f"--lang-file: expected L=FILE with L one of {', '.join(sorted(languages))}"
+                )
+            texts[lang] = (await asyncio.to_thread(Path(name).read_text, encoding="utf-8")).strip()
+        too_long = [lang for lang, text in texts.items() if not text or len(text) > BROADCAST_LIMIT]
+        if too_long:
+            return fail(
+                f"text for {', '.join(too_long)} is empty or over {BROADCAST_LIMIT} characters"
+            )
+        now = FixedClock(settings.now).now() if settings.now else Clock().now()
+        at = datetime.fromisoformat(args.at) if args.at else now
+        condition, params = audience.user_condition()
+        count = await repository.count_audience(condition, params, audience.groups)
+        print(f"{count} recipients ({audience}); languages: {', '.join(sorted(texts))}")
+        answer = "y" if args.yes else await asyncio.to_thread(input, "send? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not sent")
+            return 1
+        escaped = {lang: html.escape(text) for lang, text in texts.items()}
+        broadcast_id = await repository.create_broadcast(
+            "cli", escaped, str(audience), at.timestamp(), now
+        )
+        queued = await repository.queue_broadcast(broadcast_id, condition, params, audience.groups)
+        print(f"broadcast #{broadcast_id} queued for {queued}; a running bot sends it")
+        if sys.stdout.isatty():
+            await show_progress(repository, broadcast_id, queued)
+        return 0
+    except OSError as error:
+        return fail(f"{error.filename}: {error.strerror}")
+    finally:
+        await repository.close()
+
+
+async def show_progress(repository: Repository, broadcast_id: int, total: int) -> None:
+    """A progress bar until the broadcast is done (Ctrl-C leaves it running)."""
+    while True:
+        item = await repository.broadcast(broadcast_id)
+        if item is None:
+            return
+        done = sum(
+            n
+            for status, n in item.figures.items()
+            if status not in ("pending", "sending", "paused")
+        )
+        filled = int(30 * done / max(1, total))
+        print(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {item.figures}",
+            end="",
+            flush=True,
+        )
+        if done >= total or item.status in ("paused", "cancelled"):
+            print()
+            return
+        await asyncio.sleep(1)
 
 
 async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestion]:

@@ -45,6 +45,10 @@ LINK = MenuCommand("hubungkan", N_("Hubungkan grup warga (ketua RT)"), {"en": "l
 ANNOUNCE = MenuCommand(
     "umumkan", N_("Kirim pengumuman ke grup warga (ketua RT)"), {"en": "announce"}
 )
+BROADCAST = MenuCommand("siaran", N_("Siaran ke warga (petugas)"), {"en": "broadcast"})
+BROADCAST_STATUS = MenuCommand(
+    "siaran_status", N_("Status siaran (petugas)"), {"en": "broadcast_status"}
+)
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})

@@ -9,6 +9,7 @@ from telegram.ext import Application
 from bot.context import Services
 from bot.sender import Sender
 from handlers import (
+    broadcasts,
     calendar_admin,
     errors,
     fallback,
@@ -39,6 +40,7 @@ FEATURES: list[ModuleType] = [
     calendar_admin,
     roles,
     groups,
+    broadcasts,
     guide,
     faq,
     fallback,

@@ -94,6 +94,23 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Broadcast:
+    """A staff broadcast: texts per language, audience, and figures by outbox status."""
+
+    id: int
+    author: str
+    audience: str
+    status: str
+    not_before: float
+    texts: dict[str, str]
+    figures: dict[str, int]
+
+    def text(self, lang: str) -> str:
+        """The text in a language, falling back to Indonesian."""
+        return self.texts.get(lang) or self.texts["id"]
+
+
+@dataclass(frozen=True)
 class GuideProgress:
     """A user's place in the guide."""
 
@@ -703,6 +720,124 @@ class Repository:
                 (author, text, now.isoformat()),
             )
             return int(cursor.lastrowid or 0)
+
+    # Broadcasts
+
+    async def create_broadcast(
+        self, author: str, texts: Mapping[str, str], audience: str, not_before: float, now: datetime
+    ) -> int:
+        """Store a draft broadcast with its texts per language."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO broadcasts (author, created_at, audience, not_before)"
+                " VALUES (?, ?, ?, ?)",
+                (author, now.isoformat(), audience, not_before),
+            )
+            broadcast_id = int(cursor.lastrowid or 0)
+            await db.executemany(
+                "INSERT INTO broadcast_texts (broadcast_id, lang, text) VALUES (?, ?, ?)",
+                [(broadcast_id, lang, text) for lang, text in texts.items()],
+            )
+            return broadcast_id
+
+    async def set_broadcast_audience(self, broadcast_id: int, audience: str) -> None:
+        """Choose the audience of a draft."""
+        await self._write(
+            "UPDATE broadcasts SET audience = ? WHERE id = ? AND status = 'draft'",
+            (audience, broadcast_id),
+        )
+
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """A broadcast with its texts and its figures from the outbox."""
+        row = await self._one("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        if row is None:
+            return None
+        texts = await self._all(
+            "SELECT lang, text FROM broadcast_texts WHERE broadcast_id = ?", (broadcast_id,)
+        )
+        figures = await self._all(
+            "SELECT status, COUNT(*) FROM outbox WHERE cause = 'broadcast' AND dedupe_key = ?"
+            " GROUP BY status",
+            (f"broadcast:{broadcast_id}",),
+        )
+        return Broadcast(
+            id=row["id"],
+            author=row["author"],
+            audience=row["audience"],
+            status=row["status"],
+            not_before=row["not_before"],
+            texts={t[0]: t[1] for t in texts},
+            figures={f[0]: int(f[1]) for f in figures},
+        )
+
+    async def recent_broadcasts(self, limit: int = 10) -> list[Broadcast]:
+        """The latest broadcasts, newest first."""
+        rows = await self._all("SELECT id FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+        found = [await self.broadcast(int(r[0])) for r in rows]
+        return [b for b in found if b is not None]
+
+    async def count_audience(self, condition: str, params: list[Any], groups: bool) -> int:
+        """How many people (or linked groups) a broadcast would reach."""
+        if groups:
+            row = await self._one(
+                "SELECT COUNT(*) FROM groups WHERE rt_user_id IS NOT NULL AND status != 'left'"
+            )
+        else:
+            row = await self._one(
+                "SELECT COUNT(*) FROM users u WHERE u.opted_out = 0 AND u.blocked = 0"
+                f" AND ({condition})",
+                params,
+            )
+        return int(row[0]) if row else 0
+
+    async def queue_broadcast(
+        self, broadcast_id: int, condition: str, params: list[Any], groups: bool
+    ) -> int:
+        """Queue a draft for its audience (set-based, once per recipient); return the count."""
+        key = f"broadcast:{broadcast_id}"
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "UPDATE broadcasts SET status = 'queued' WHERE id = ? AND status = 'draft'"
+                " RETURNING not_before",
+                (broadcast_id,),
+            )
+            found = list(rows)
+            if not found:
+                return 0
+            not_before = found[0][0]
+            if groups:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
+                    " SELECT chat_id, 'broadcast', ?, ?, ? FROM groups"
+                    " WHERE rt_user_id IS NOT NULL AND status != 'left'",
+                    (key, key, not_before),
+                )
+            else:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO outbox"
+                    " (chat_id, user_id, cause, dedupe_key, content, not_before)"
+                    " SELECT u.user_id, u.user_id, 'broadcast', ?, ?, ? FROM users u"
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND ({condition})",
+                    [key, key, not_before, *params],
+                )
+            return cursor.rowcount
+
+    async def steer_broadcast(self, broadcast_id: int, action: str) -> int:
+        """Pause, resume or cancel what of a broadcast is not sent yet; return rows changed."""
+        before, after, status = {
+            "pause": ("pending", "paused", "paused"),
+            "resume": ("paused", "pending", "queued"),
+            "cancel": ("pending', 'paused", "cancelled", "cancelled"),
+        }[action]
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE broadcasts SET status = ? WHERE id = ?", (status, broadcast_id)
+            )
+            cursor = await db.execute(
+                f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ('{before}')",
+                (after, f"broadcast:{broadcast_id}"),
+            )
+            return cursor.rowcount
 
     async def announcement_author(self, announcement_id: int) -> int | None:
         """Who wrote an announcement."""

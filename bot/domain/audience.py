@@ -1,0 +1,49 @@
+"""Who a broadcast goes to: ``all``, ``region:CODE``, ``lang:L``, ``rt-heads``, ``rt-groups``."""
+
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("all", "region", "lang", "rt-heads", "rt-groups")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A parsed audience."""
+
+    kind: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+    @property
+    def groups(self) -> bool:
+        """Whether it targets community groups rather than people."""
+        return self.kind == "rt-groups"
+
+    def user_condition(self) -> tuple[str, list[Any]]:
+        """SQL over ``users u`` selecting the people (opt-out and blocked are excluded later)."""
+        if self.kind == "region":
+            return "(u.region = ? OR u.region LIKE ?)", [self.value, f"{self.value}.%"]
+        if self.kind == "lang":
+            return "u.lang = ?", [self.value]
+        if self.kind == "rt-heads":
+            return (
+                "EXISTS (SELECT 1 FROM roles r WHERE r.user_id = u.user_id AND r.role = 'rt')",
+                [],
+            )
+        return "1 = 1", []
+
+
+def parse_audience(text: str, languages: frozenset[str]) -> Audience:
+    """Parse and check an audience; ValueError says what is wrong."""
+    kind, _, value = text.strip().partition(":")
+    if kind not in KINDS:
+        raise ValueError("audience must be one of all, region:CODE, lang:L, rt-heads, rt-groups")
+    if kind == "region" and not value.replace(".", "").isdigit():
+        raise ValueError("region:CODE needs a Kemendagri code such as 53 or 53.71")
+    if kind == "lang" and value not in languages:
+        raise ValueError(f"lang:L needs one of {', '.join(sorted(languages))}")
+    if kind in ("all", "rt-heads", "rt-groups") and value:
+        raise ValueError(f"{kind} takes no value")
+    return Audience(kind, value)

@@ -1,0 +1,109 @@
+"""Staff broadcasts: exact audience, languages with fallback, once each; refusals; the CLI."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage import Repository
+from tests.conftest import ADMIN_ID
+from tests.harness import Person, RunningBot, eventually, texts_to
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def resident(bot: RunningBot, user_id: int, language: str, region: str | None) -> Person:
+    person = bot.person(user_id)
+    await person.send("/start")
+    await person.press(language)
+    if region:
+        await bot.services.repo.set_region(user_id, region, "Asia/Makassar")
+    return person
+
+
+async def test_a_broadcast_to_a_language_reaches_exactly_those_users_once(bot: RunningBot):
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    kupang = await resident(bot, 9001, "Bahasa Kupang", "53.71")
+    english = await resident(bot, 9002, "English", "53.71")
+    stopped = await resident(bot, 9003, "Bahasa Kupang", "53.71")
+    await stopped.send("/berhenti")
+    await admin.send("/siaran Besok petugas datang ke Oebufu & <sekitarnya>.")
+    shown = await admin.press("Pengguna Bahasa Kupang")
+    assert "Penerima: 1 (lang:mkn)" in shown[0]["text"]  # the one who stopped is left out
+    await admin.press("Kirim sekarang")
+    await eventually(lambda: bool(texts_to(bot.telegram, 9001, "Besok petugas")))
+    await asyncio.sleep(0.3)
+    sent = texts_to(bot.telegram, 9001, "Besok petugas")
+    assert len(sent) == 1 and "&lt;sekitarnya&gt;" in sent[0] and "/berhenti" in sent[0]
+    assert texts_to(bot.telegram, 9002, "Besok petugas") == []
+    assert texts_to(bot.telegram, 9003, "Besok petugas") == []
+    for _ in range(50):  # the sender records sends in small batches, within a second
+        broadcast = (await bot.services.repo.recent_broadcasts())[0]
+        if broadcast.figures == {"sent": 1}:
+            break
+        await asyncio.sleep(0.05)
+    shown = await admin.send("/siaran_status")
+    assert shown[0]["text"] == "#1 · lang:mkn · queued · terkirim 1 · gagal 0 · diblokir 0 · sisa 0"
+    del kupang, english
+
+
+async def test_residents_and_forged_buttons_are_refused(bot: RunningBot):
+    person = await resident(bot, 9010, "Bahasa Indonesia", None)
+    shown = await person.send("/siaran halo semua")
+    assert shown[0]["text"] == "Maaf, ini hanya untuk petugas sensus yang berwenang."
+    before = len(bot.telegram.calls)
+    await person.press_data("bc:send:1", person.last)
+    assert [c.params.get("show_alert") for c in bot.telegram.calls[before:]] == ["true"]
+    assert await bot.services.repo.recent_broadcasts() == []
+
+
+def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
+    db = tmp_path / "s.db"
+
+    async def seed() -> None:
+        repo = await Repository.open(db)
+        now = datetime(2020, 3, 1, tzinfo=UTC)
+        for user_id, lang, region in [(1, "mkn", "53.71"), (2, "en", "53.01"), (3, "id", "31.71")]:
+            await repo.seen_user(user_id, lang, now)
+            await repo.set_region(user_id, region, "Asia/Makassar")
+        await repo.close()
+
+    asyncio.run(seed())
+    (tmp_path / "id.txt").write_text("Jadwal sensus berubah.")
+    (tmp_path / "mkn.txt").write_text("Jadwal sensus su berubah.")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
+    env |= {"SENSUS_DB": str(db)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "broadcast",
+            "--text-file",
+            str(tmp_path / "id.txt"),
+            "--lang-file",
+            f"mkn={tmp_path / 'mkn.txt'}",
+            "--to",
+            "region:53",
+            "--yes",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "2 recipients (region:53)" in result.stdout and "queued for 2" in result.stdout
+    status = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "broadcast", "status"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert '#1 region:53 queued {"pending": 2}' in status.stdout
