@@ -95,6 +95,9 @@ async def open_services(application: AnyApplication) -> None:
 async def stop_background(application: AnyApplication) -> None:
     """Stop the calendar watcher and the sender while the bot can still send (post_stop)."""
     services = services_of(application)
+    for task in list(services.background):
+        task.cancel()
+    await asyncio.gather(*services.background, return_exceptions=True)
     watcher = application.bot_data.pop(WATCHER_KEY, None)
     if watcher is not None:
         watcher.cancel()

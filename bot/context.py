@@ -1,6 +1,8 @@
 """What every handler gets: the bot's services and the current user's language."""
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -33,10 +35,17 @@ class Services:
     calendar_revision: int | None = None
     repository: Repository | None = None
     sender: "Sender | None" = None
+    background: set["asyncio.Task[None]"] = field(default_factory=set)
 
     def now(self) -> float:
         """The bot's clock as epoch seconds."""
         return self.clock.now().timestamp()
+
+    def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run something that may outlive the update (cancelled when the bot stops)."""
+        task = asyncio.create_task(work, name=name)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     def wake_sender(self) -> None:
         """Tell the sender something is due now."""

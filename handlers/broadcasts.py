@@ -1,8 +1,12 @@
 """/siaran (staff): write, choose the audience, see count and preview, send; steer; status."""
 
+import asyncio
+import contextlib
 import html
+import math
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.commands import BROADCAST, BROADCAST_STATUS
@@ -15,6 +19,7 @@ from handlers.ui import edit_in_place, keyboard
 from storage.repository import Broadcast, OutboxRow
 
 MAX_TEXT = 3500
+PROGRESS_EVERY = 3.0  # seconds between edits of the progress message
 HEADING = N_("📣 Info Sensus Penduduk 2020")
 CHOICES = [  # audience buttons: label, audience written with "=" (":" separates callback parts)
     (N_("Semua warga"), "all"),
@@ -135,6 +140,47 @@ async def send(update: Update, context: SensusContext) -> None:
         ),
         steer_keyboard(t, broadcast.id),
     )
+    if query.message is not None:
+        services.run_in_background(
+            watch(context, query.message.chat.id, query.message.message_id, broadcast.id),
+            f"broadcast-{broadcast.id}-progress",
+        )
+
+
+async def watch(context: SensusContext, chat_id: int, message_id: int, broadcast_id: int) -> None:
+    """Edit one progress message every few seconds (figures, finish estimate), then report."""
+    services, t = context.services, context.t
+    shown = ""
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        broadcast = await services.repo.broadcast(broadcast_id)
+        if broadcast is None:
+            return
+        f = broadcast.figures
+        left = f.get("pending", 0) + f.get("sending", 0)
+        done = left == 0 and f.get("paused", 0) == 0
+        if done or broadcast.status == "cancelled":
+            text = t._("✅ Siaran #{id} selesai: {figures}").format(
+                id=broadcast_id, figures=figures(t, broadcast)
+            )
+            markup = None
+        else:
+            minutes = math.ceil(left / services.settings.send_rate / 60)
+            text = t._(
+                "📣 Siaran #{id} ({status}): {figures}. Perkiraan selesai: {minutes} menit."
+            ).format(
+                id=broadcast_id,
+                status=broadcast.status,
+                figures=figures(t, broadcast),
+                minutes=minutes,
+            )
+            markup = steer_keyboard(t, broadcast_id)
+        if text != shown:
+            with contextlib.suppress(TelegramError):
+                await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+            shown = text
+        if markup is None:
+            return
 
 
 def steer_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:

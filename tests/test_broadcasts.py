@@ -107,3 +107,27 @@ def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
         check=True,
     )
     assert '#1 region:53 queued {"pending": 2}' in status.stdout
+
+
+async def test_progress_is_edited_in_place_and_a_broadcast_can_be_paused_and_resumed(
+    bot: RunningBot, monkeypatch
+):
+    monkeypatch.setattr("handlers.broadcasts.PROGRESS_EVERY", 0.2)
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    for user_id in range(9100, 9104):
+        await resident(bot, user_id, "Bahasa Indonesia", "53.71")
+    sender = bot.services.sender
+    assert sender is not None
+    await sender.stop()  # hold sending, to pause before anything goes out
+    await admin.send("/siaran Rapat RT malam ini.")
+    await admin.press("Warga NTT")
+    await admin.press("Kirim sekarang")
+    await admin.press("Jeda")
+    assert "#1 · paused" in admin.last["text"]
+    await sender.start()
+    await asyncio.sleep(0.5)
+    assert all(texts_to(bot.telegram, u, "Rapat RT") == [] for u in range(9100, 9104))
+    await admin.press("Lanjutkan")
+    await eventually(lambda: all(texts_to(bot.telegram, u, "Rapat RT") for u in range(9100, 9104)))
+    await eventually(lambda: admin.last["text"].startswith("✅ Siaran #1 selesai"))
+    assert admin.last["text"].startswith("✅ Siaran #1 selesai: terkirim 4")
