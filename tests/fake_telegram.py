@@ -9,6 +9,7 @@ and injects faults on demand: 429 with retry_after, 403, 400 with migrate_to_cha
 import asyncio
 import contextlib
 import json
+import random
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ class FakeTelegram:
         self.faults: dict[str, deque[Fault]] = {}
         self.delays: dict[str, float] = {}
         self.limits: Limits | None = None
+        self.server_error_rate = 0.0  # share of sendMessage calls answered 502
+        self.blocked_chats: set[int] = set()  # people who blocked the bot: 403
+        self.migrated_chats: dict[int, int] = {}  # old group id -> supergroup id: 400
+        self._random = random.Random(2020)
         self.flood_hits = 0  # 429 answers given because a limit was exceeded
         self._recent: deque[float] = deque()
         self._last_private: dict[int, float] = {}
@@ -152,6 +157,10 @@ class FakeTelegram:
             return web.json_response(body, status=injected.status)
         try:
             params = decode_parameters(raw)
+            if method == "sendMessage":
+                refused = self._refusal(params)
+                if refused is not None:
+                    return web.json_response(refused.payload(), status=refused.code)
             if method == "sendMessage" and self.limits and self._over_limit(params):
                 self.flood_hits += 1
                 flood = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
@@ -163,6 +172,21 @@ class FakeTelegram:
         except BotApiError as error:
             return web.json_response(error.payload(), status=error.code)
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, params: dict[str, Any]) -> BotApiError | None:
+        """The standing faults: blocked people, migrated groups, random 5xx."""
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id in self.blocked_chats:
+            return BotApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated_chats:
+            return BotApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated_chats[chat_id]},
+            )
+        if self._random.random() < self.server_error_rate:
+            return BotApiError(502, "Bad Gateway")
+        return None
 
     def _over_limit(self, params: dict[str, Any]) -> bool:
         """Record a send and say whether it breaks a limit (a small tolerance, as Telegram)."""

@@ -4,12 +4,14 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.domain.clock import FixedClock
 from storage import Repository
 from tests.conftest import ADMIN_ID
-from tests.harness import Person, RunningBot, eventually, texts_to
+from tests.harness import Person, RunningBot, eventually, run_bot, texts_to
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,3 +133,53 @@ async def test_progress_is_edited_in_place_and_a_broadcast_can_be_paused_and_res
     await eventually(lambda: all(texts_to(bot.telegram, u, "Rapat RT") for u in range(9100, 9104)))
     await eventually(lambda: admin.last["text"].startswith("✅ Siaran #1 selesai"))
     assert admin.last["text"].startswith("✅ Siaran #1 selesai: terkirim 4")
+
+
+async def test_a_broadcast_under_faults_reaches_every_deliverable_chat_exactly_once(
+    telegram, settings
+):
+    clock = FixedClock(datetime(2020, 3, 1, 2, tzinfo=UTC))  # 10:00 WITA
+    people = list(range(20_000, 20_300))
+    groups = {-3000 - n: -1_003_000 - n for n in range(3)}  # old id -> supergroup id
+    telegram.server_error_rate = 0.02
+    telegram.blocked_chats = {20_005, 20_105, 20_205}
+    telegram.migrated_chats = dict(groups)
+    fast = replace(settings, send_rate=300.0, paid_broadcast=True)
+    async with run_bot(telegram, fast, clock) as bot:
+        repo = bot.services.repo
+        for user_id in people:
+            await repo.seen_user(user_id, "id", clock.moment)
+        for chat_id in groups:
+            await repo.save_group(chat_id, "RT", "member", clock.moment)
+            await repo.enqueue(
+                chat_id, None, "broadcast", "broadcast:1", "broadcast:1", clock.now().timestamp()
+            )
+        broadcast = await repo.create_broadcast(
+            "cli", {"id": "Info"}, "all", clock.now().timestamp(), clock.moment
+        )
+        await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
+        bot.services.wake_sender()
+        deliverable = [p for p in people if p not in telegram.blocked_chats] + list(groups.values())
+
+        def delivered() -> list[int]:
+            return [
+                c.chat_id
+                for c in telegram.calls
+                if c.method == "sendMessage" and c.chat_id is not None
+            ]
+
+        for _ in range(40):  # 5xx retries wait for their backoff on the bot's clock
+            if set(deliverable) <= set(delivered()):
+                break
+            clock.moment += timedelta(minutes=1)
+            bot.services.wake_sender()
+            await asyncio.sleep(0.25)
+        sent = delivered()
+        assert set(deliverable) <= set(sent)
+        assert len(sent) == len(set(sent))  # nobody twice
+        for blocked in telegram.blocked_chats:
+            user = await repo.get_user(blocked)
+            assert user is not None and user.blocked
+        assert {g.chat_id for g in [await repo.group(n) for n in groups.values()] if g} == set(
+            groups.values()
+        )
