@@ -92,8 +92,9 @@ async def planning(count: int) -> dict[str, Any]:
 class FakeProcess:
     """The fake Bot API in its own process (so it does not share the sender's core)."""
 
-    def __init__(self, limits: bool = True) -> None:
-        args = [sys.executable, "-m", "tests.fake_telegram", *(["--limits"] if limits else [])]
+    def __init__(self, limits: bool = True, faults: bool = False) -> None:
+        flags = (["--limits"] if limits else []) + (["--faults"] if faults else [])
+        args = [sys.executable, "-m", "tests.fake_telegram", *flags]
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
@@ -156,6 +157,45 @@ async def sending(rate: float, paid: bool, count: int, spread: float = 0.0) -> d
     return result
 
 
+async def faulty_broadcast(count: int, rate: float) -> dict[str, Any]:
+    """A broadcast to ``count`` people and three groups under limits and faults."""
+    fake = FakeProcess(faults=True)
+    groups = {-3000 - n: -1_003_000 - n for n in range(3)}
+    with tempfile.TemporaryDirectory() as folder:
+        repo = await Repository.open(Path(folder) / "faults.db")
+        now = time.time()
+        people = range(100_000, 100_000 + count)
+        for chat_id in [*people, *groups]:
+            await repo.enqueue(chat_id, None, "bench", "b", "bench:x", now)
+        started = time.monotonic()
+        async with new_bot(fake.url) as bot:
+            sender = Sender(bot, repo, time.time, rate, paid_broadcast=True)
+            sender.renderers["bench"] = lambda row: asyncio.sleep(0, result="Info sensus")
+            await sender.start()
+            while True:
+                figures = await repo.outbox_status()
+                if figures.get("pending", 0) + figures.get("sending", 0) == 0:
+                    break
+                await asyncio.sleep(0.5)
+            await sender.stop()
+        elapsed = time.monotonic() - started
+        await repo.close()
+    stats = fake.stats()
+    fake.close()
+    delivered = [chat_id for chat_id, _ in stats["sends"]]
+    blocked = {p for p in people if p % 100 == 0}
+    deliverable = {*people} - blocked | set(groups.values())
+    return {
+        "recipients": count + len(groups),
+        "outbox": figures,
+        "delivered_once": len(set(delivered)) == len(delivered),
+        "every_deliverable_delivered": deliverable <= set(delivered),
+        "blocked_marked": figures.get("blocked", 0) == len(blocked),
+        "seconds": round(elapsed, 1),
+        "flood_429": stats["flood_hits"],
+    }
+
+
 async def bare_loop(count: int) -> float:
     """Messages per second of a plain ``await bot.send_message`` loop, the ceiling here."""
     fake = FakeProcess(limits=False)
@@ -177,6 +217,7 @@ async def main() -> None:
         "rate_30": await sending(30.0, False, 150 if quick else 600),
         "rate_500_paid": await sending(500.0, True, 1000 if quick else 5000),
         "bare_ptb_loop_rate": await bare_loop(1000 if quick else 3000),
+        "broadcast_under_faults": await faulty_broadcast(1000 if quick else 10_000, 500.0),
         "lag_under_limit": await sending(30.0, False, 200 if quick else 400, spread=20.0),
     }
     print(json.dumps(results, indent=2))

@@ -231,7 +231,7 @@ class FakeTelegram:
             return self.pending[:limit]
 
 
-def serve_forever(limits: bool) -> None:
+def serve_forever(limits: bool, faults: bool) -> None:
     """Run the fake alone (``python -m tests.fake_telegram``), e.g. for benchmarks.
 
     Prints its URL on the first line; see ``/_fake/stats`` for what it saw.
@@ -241,6 +241,10 @@ def serve_forever(limits: bool) -> None:
         fake = FakeTelegram()
         if limits:
             fake.limits = Limits()
+        if faults:  # 2% 5xx, every 100th person blocked, three groups migrated
+            fake.server_error_rate = 0.02
+            fake.blocked_chats = set(range(100_000, 200_000, 100))
+            fake.migrated_chats = {-3000 - n: -1_003_000 - n for n in range(3)}
         print(await fake.start(), flush=True)
         await asyncio.Event().wait()
 
@@ -250,4 +254,4 @@ def serve_forever(limits: bool) -> None:
 if __name__ == "__main__":
     import sys
 
-    serve_forever("--limits" in sys.argv)
+    serve_forever("--limits" in sys.argv, "--faults" in sys.argv)
