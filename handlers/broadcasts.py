@@ -110,22 +110,32 @@ async def choose_audience(update: Update, context: SensusContext) -> None:
     )
 
 
-async def send(update: Update, context: SensusContext) -> None:
-    """Confirm: queue for every recipient once (opted-out and blocked people excluded)."""
+async def pressed(update: Update, context: SensusContext) -> tuple[Callback, Broadcast] | None:
+    """A broadcast button, after the staff check: its callback and broadcast, or None."""
     if not await is_staff(update, context):
         await refuse(update, context)
-        return
+        return None
     query = update.callback_query
     assert query is not None
     callback = parse_callback(query.data)
+    if callback is not None and callback.arg.isdigit():
+        broadcast = await context.services.repo.broadcast(int(callback.arg))
+        if broadcast is not None:
+            return callback, broadcast
+    await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+    return None
+
+
+async def send(update: Update, context: SensusContext) -> None:
+    """Confirm: queue for every recipient once (opted-out and blocked people excluded)."""
+    found = await pressed(update, context)
+    query = update.callback_query
+    if found is None or query is None:
+        return
     services = context.services
-    broadcast = (
-        await services.repo.broadcast(int(callback.arg))
-        if callback and callback.arg.isdigit()
-        else None
-    )
-    audience = audience_of(services, broadcast.audience) if broadcast else None
-    if broadcast is None or audience is None:
+    broadcast = found[1]
+    audience = audience_of(services, broadcast.audience)
+    if audience is None:
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
     condition, params = audience.user_condition()
@@ -199,21 +209,12 @@ def steer_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 
 async def steer(update: Update, context: SensusContext) -> None:
     """Pause, resume or cancel what of a broadcast is not sent yet."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
+    found = await pressed(update, context)
     query = update.callback_query
-    assert query is not None
-    callback = parse_callback(query.data)
-    services = context.services
-    broadcast = (
-        await services.repo.broadcast(int(callback.arg))
-        if callback and callback.arg.isdigit()
-        else None
-    )
-    if callback is None or broadcast is None:
-        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+    if found is None or query is None:
         return
+    callback, broadcast = found
+    services = context.services
     await services.repo.steer_broadcast(broadcast.id, callback.action)
     services.wake_sender()
     updated = await services.repo.broadcast(broadcast.id)
