@@ -1,9 +1,10 @@
 """The one sender: claims due outbox rows, paces them under Telegram's limits, sends them.
 
-Every message the bot sends on its own initiative goes through here. Rows are claimed in
-small batches (status "sending"), each result is written back at once, and claimed rows
-that were never confirmed go back to the queue at start-up: a crash can resend at most
-the messages in flight, bounded by the batch size.
+Every message the bot sends on its own initiative goes through here. Claimed rows are
+"sending" in the database until their result is recorded (failures at once, successes in
+small batches); queued, in-flight and unrecorded rows together never exceed ``batch``,
+and claimed rows go back to the queue at start-up, so a crash can resend at most
+``batch`` messages.
 """
 
 import asyncio
