@@ -1,8 +1,12 @@
 """Drive the real Application over HTTP against the fake Bot API, as people would."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -15,6 +19,7 @@ from bot.local_api import keyboard_buttons
 from tests.fake_telegram import FakeTelegram
 
 WAIT = 10.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class RunningBot:
@@ -154,3 +159,24 @@ def texts_to(telegram: FakeTelegram, chat_id: int, containing: str = "") -> list
         and c.chat_id == chat_id
         and containing in str(c.params.get("text"))
     ]
+
+
+def run_cli(
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``sensus-bot ARGS`` as a process, with none of this machine's bot settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        env=clean | (env or {}),
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )

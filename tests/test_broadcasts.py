@@ -1,19 +1,13 @@
 """Staff broadcasts: exact audience, languages with fallback, once each; refusals; the CLI."""
 
 import asyncio
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.domain.clock import FixedClock
 from storage import Repository
 from tests.conftest import ADMIN_ID
-from tests.harness import Person, RunningBot, eventually, run_bot, texts_to
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import Person, RunningBot, eventually, run_bot, run_cli, texts_to
 
 
 async def resident(bot: RunningBot, user_id: int, language: str, region: str | None) -> Person:
@@ -75,39 +69,13 @@ def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
     asyncio.run(seed())
     (tmp_path / "id.txt").write_text("Jadwal sensus berubah.")
     (tmp_path / "mkn.txt").write_text("Jadwal sensus su berubah.")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    env |= {"SENSUS_DB": str(db)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "broadcast",
-            "--text-file",
-            str(tmp_path / "id.txt"),
-            "--lang-file",
-            f"mkn={tmp_path / 'mkn.txt'}",
-            "--to",
-            "region:53",
-            "--yes",
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    env = {"SENSUS_DB": str(db)}
+    variant = f"mkn={tmp_path / 'mkn.txt'}"
+    text = str(tmp_path / "id.txt")
+    command = ["broadcast", "--text-file", text, "--lang-file", variant, "--to", "region:53"]
+    result = run_cli(*command, "--yes", env=env)
     assert "2 recipients (region:53)" in result.stdout and "queued for 2" in result.stdout
-    status = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "broadcast", "status"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    status = run_cli("broadcast", "status", env=env)
     assert '#1 region:53 queued {"pending": 2}' in status.stdout
 
 

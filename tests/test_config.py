@@ -1,13 +1,11 @@
 """Settings from the environment and a TOML file; one-line errors from the CLI."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.harness import run_cli
 
 LANGS = frozenset({"id", "en", "mkn"})
 
@@ -76,22 +74,8 @@ def test_missing_token_is_reported_only_when_needed():
         settings.require_token()
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**base, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input="",
-        check=False,
-    )
-
-
 def test_run_without_token_fails_with_one_line(tmp_path):
-    result = run_cli("run", env={}, cwd=tmp_path)
+    result = run_cli("run", cwd=tmp_path, check=False)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         "sensus-bot: error: TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather"
@@ -100,7 +84,7 @@ def test_run_without_token_fails_with_one_line(tmp_path):
 
 def test_unwritable_database_path_fails_with_one_line(tmp_path):
     env = {"TELEGRAM_BOT_TOKEN": "1:x", "SENSUS_DB": str(tmp_path / "missing" / "dir" / "s.db")}
-    result = run_cli("run", env=env, cwd=tmp_path)
+    result = run_cli("run", env=env, cwd=tmp_path, check=False)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -108,7 +92,7 @@ def test_unwritable_database_path_fails_with_one_line(tmp_path):
 
 
 def test_invalid_setting_fails_with_one_line(tmp_path):
-    result = run_cli("shell", env={"SENSUS_TZ": "Nowhere/City"}, cwd=tmp_path)
+    result = run_cli("shell", env={"SENSUS_TZ": "Nowhere/City"}, cwd=tmp_path, check=False)
     assert result.returncode != 0
     assert result.stderr.strip() == "sensus-bot: error: SENSUS_TZ: unknown time zone 'Nowhere/City'"
 
@@ -119,7 +103,7 @@ def test_unreachable_api_fails_with_one_line(tmp_path):
         "TELEGRAM_API_URL": "http://127.0.0.1:9",  # discard port: nothing listens
         "SENSUS_DB": str(tmp_path / "s.db"),
     }
-    result = run_cli("run", env=env, cwd=tmp_path)
+    result = run_cli("run", env=env, cwd=tmp_path, check=False)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -129,6 +113,6 @@ def test_unreachable_api_fails_with_one_line(tmp_path):
 
 
 def test_version_and_help(tmp_path):
-    assert run_cli("--version", env={}, cwd=tmp_path).stdout.startswith("sensus-bot ")
-    help_text = run_cli("--help", env={}, cwd=tmp_path).stdout
+    assert run_cli("--version", cwd=tmp_path, check=False).stdout.startswith("sensus-bot ")
+    help_text = run_cli("--help", cwd=tmp_path, check=False).stdout
     assert "run" in help_text and "shell" in help_text

@@ -1,27 +1,15 @@
 """`sensus-bot faq ask` and `faq eval`: the evaluation interface."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def sensus(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        env={**base, **(env or {})},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout
+    return run_cli(*args, stdin=stdin, env=env).stdout
 
 
 def test_ask_reads_questions_from_stdin_and_writes_json_lines():

@@ -1,23 +1,12 @@
 """`sensus-bot shell`: the same conversation in a terminal, with no network."""
 
-import os
-import subprocess
-import sys
+from tests.harness import run_cli
 
 
 def test_shell_runs_the_conversation_offline(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    env |= {"SENSUS_DB": str(tmp_path / "s.db"), "TELEGRAM_API_URL": "http://127.0.0.1:9"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell", "--name", "Rina"],
-        input="/start\n2\n/privacy\n/xyz\n/quit\n",
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    env = {"SENSUS_DB": str(tmp_path / "s.db"), "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    stdin = "/start\n2\n/privacy\n/xyz\n/quit\n"
+    result = run_cli("shell", "--name", "Rina", stdin=stdin, env=env, cwd=tmp_path)
     out = result.stdout
     assert "[2] English" in out
     assert "Hello Rina!" in out
@@ -28,19 +17,8 @@ def test_shell_runs_the_conversation_offline(tmp_path):
 
 
 def test_the_guide_is_usable_in_the_shell(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    env |= {"SENSUS_DB": str(tmp_path / "s.db")}
-    steps = "/start\n1\n/panduan\n1\n2\n4\n5371010101900001\n/quit\n"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "shell"],
-        input=steps,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    stdin = "/start\n1\n/panduan\n1\n2\n4\n5371010101900001\n/quit\n"
+    result = run_cli("shell", stdin=stdin, env={"SENSUS_DB": str(tmp_path / "s.db")}, cwd=tmp_path)
     out = result.stdout
     assert "Langkah 1 dari 10 · Siapkan dokumen" in out
     assert "Langkah 3 dari 10 · Masuk (login)" in out
