@@ -111,7 +111,7 @@ def test_out_of_scope_and_empty_questions_fall_back(engine, question):
 
 
 # The limits on the development set; the held-out set (66 questions written by the
-# developers and never used to write examples) guards against regressions more loosely.
+# developers, not used to write examples) guards against regressions more loosely.
 @pytest.mark.parametrize(
     ("path", "top1", "wrong", "fallback"),
     [(DEV_SET, 0.92, 0.03, 0.90), (HOLDOUT, 0.90, 0.05, 0.85)],
