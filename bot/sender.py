@@ -58,8 +58,6 @@ class Sender:
         self.paid_broadcast = paid_broadcast
         self.batch = batch  # claimed at a time: bounds what a crash can send twice
         self.renderers: dict[str, Renderer] = {}
-        self.on_migrated: list[Callable[[int, int], Awaitable[None]]] = []
-        self.on_forbidden: list[Callable[[OutboxRow], Awaitable[None]]] = []
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -194,15 +192,11 @@ class Sender:
             await self.repo.retry_later(row.id, self.now(), "429", count=False)
         except ChatMigrated as error:
             await self.repo.migrate_chat(row.chat_id, error.new_chat_id)
-            for callback in self.on_migrated:
-                await callback(row.chat_id, error.new_chat_id)
             await self.repo.retry_later(row.id, self.now(), "migrated", count=False)
         except Forbidden as error:
             await self.repo.mark_failed(row.id, error.message, status="blocked")
             if row.user_id is not None and row.chat_id > 0:
                 await self.repo.set_blocked(row.user_id, True)
-            for forbidden in self.on_forbidden:
-                await forbidden(row)
         except BadRequest as error:
             await self.repo.mark_failed(row.id, error.message)
         except (NetworkError, TelegramError) as error:  # 5xx, timeouts, connection errors

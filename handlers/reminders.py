@@ -93,6 +93,15 @@ async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMark
     return "\n".join(lines), keyboard(rows)
 
 
+async def refresh(update: Update, context: SensusContext) -> None:
+    """Answer the button and show the subscription message as it now stands."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    text, markup = await settings_view(context)
+    await edit_in_place(query, text, markup)
+
+
 async def remind_command(update: Update, context: SensusContext) -> None:
     """/ingatkan: subscribe (everything, the first time) and show the choices."""
     services = context.services
@@ -124,18 +133,7 @@ async def toggle(update: Update, context: SensusContext) -> None:
     else:
         await services.repo.subscribe(user_id, callback.arg)
         await replan_user(context)
-    await query.answer()
-    text, markup = await settings_view(context)
-    await edit_in_place(query, text, markup)
-
-
-async def show_settings(update: Update, context: SensusContext) -> None:
-    """Back to the subscription message."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    text, markup = await settings_view(context)
-    await edit_in_place(query, text, markup)
+    await refresh(update, context)
 
 
 def region_keyboard(context: SensusContext, province: str) -> InlineKeyboardMarkup:
@@ -185,9 +183,7 @@ async def set_region(update: Update, context: SensusContext) -> None:
         return
     await context.services.repo.set_region(context.account.user_id, code, zone_of(code).key)
     await replan_user(context)
-    await query.answer()
-    text, markup = await settings_view(context)
-    await edit_in_place(query, text, markup)
+    await refresh(update, context)
 
 
 async def done(update: Update, context: SensusContext) -> None:
@@ -257,7 +253,7 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         CommandHandler(STOP.names(), stop_command, filters=private),
         CallbackQueryHandler(as_button(remind_command), pattern=r"^remind:start:$"),
         CallbackQueryHandler(toggle, pattern=r"^remind:toggle:"),
-        CallbackQueryHandler(show_settings, pattern=r"^remind:show:$"),
+        CallbackQueryHandler(refresh, pattern=r"^remind:show:$"),
         CallbackQueryHandler(pick_region, pattern=r"^remind:regions:"),
         CallbackQueryHandler(pick_province, pattern=r"^remind:provinces:$"),
         CallbackQueryHandler(set_region, pattern=r"^remind:region:"),

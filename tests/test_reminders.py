@@ -1,6 +1,7 @@
 """Calendar reminders: offsets, quiet hours, relevance, planning and revisions on SQLite."""
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,6 +42,17 @@ def test_offsets(text, delta):
     assert parse_offset(text) == delta
 
 
+def online_calendar(reminder: dict[str, Any]) -> dict[str, Any]:
+    """Calendar data with one online phase (15 Feb - 31 Mar 2020) and one reminder."""
+    online = {
+        "id": "online",
+        "kind": "online",
+        "start": at("2020-02-15T00:00"),
+        "end": at("2020-03-31T23:59"),
+    }
+    return {"census": "x", "access": "nik+token", "event": [online], "reminder": [reminder]}
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -59,19 +71,7 @@ def test_bad_reminders_are_refused_with_the_reason(change, message):
         "group": "closing",
         "text": {"id": "Besok."},
     } | change
-    data = {
-        "census": "x",
-        "access": "nik+token",
-        "event": [
-            {
-                "id": "online",
-                "kind": "online",
-                "start": at("2020-02-15T00:00"),
-                "end": at("2020-03-31T23:59"),
-            }
-        ],
-        "reminder": [reminder],
-    }
+    data = online_calendar(reminder)
     with pytest.raises(CalendarError, match=message):
         parse_calendar(data)
 
@@ -105,28 +105,15 @@ def test_the_online_opening_at_midnight_wib_reaches_ntt_at_seven():
 
 
 def test_a_reminder_that_would_go_out_after_its_event_is_dropped():
-    data = {
-        "census": "x",
-        "access": "nik+token",
-        "event": [
-            {
-                "id": "online",
-                "kind": "online",
-                "start": at("2020-02-15T00:00"),
-                "end": at("2020-03-31T23:59"),
-            }
-        ],
-        "reminder": [
-            {
-                "id": "last-hour",
-                "event": "online",
-                "at": "end",
-                "offset": "-1h",
-                "group": "closing",
-                "text": {"id": "Satu jam lagi."},
-            }
-        ],
+    last_hour = {
+        "id": "last-hour",
+        "event": "online",
+        "at": "end",
+        "offset": "-1h",
+        "group": "closing",
+        "text": {"id": "Satu jam lagi."},
     }
+    data = online_calendar(last_hour)
     late = occurrences(parse_calendar(data))[0]
     assert send_time(late, WITA, QUIET, DECEMBER) is None  # 22:59 -> 07:00, after the close
     assert send_time(late, WITA, None, DECEMBER) == at("2020-03-31T22:59")
