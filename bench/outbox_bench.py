@@ -7,6 +7,7 @@ which answers 429 whenever Telegram's limits are exceeded.
 
 import asyncio
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from bot.planning import plan_reminders
 from bot.sender import Sender
 from storage import Repository
 from tests.fake_telegram import TOKEN
+from tests.harness import start_bot_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = (clock_time(21), clock_time(7))
@@ -196,6 +198,58 @@ async def faulty_broadcast(count: int, rate: float) -> dict[str, Any]:
     }
 
 
+async def broadcast_killed_mid_way(count: int, rate: float) -> dict[str, Any]:
+    """The real bot process sends a broadcast under faults; kill -9 half-way, restart."""
+    fake = FakeProcess(faults=True)
+    groups = {-3000 - n: -1_003_000 - n for n in range(3)}
+    people = range(100_000, 100_000 + count)
+    settings = {"SENSUS_PAID_BROADCAST": "on", "SENSUS_SEND_RATE": str(rate)}
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "crash.db"
+        repo = await Repository.open(db)
+        now = datetime.now(UTC)
+        for user_id in people:
+            await repo.seen_user(user_id, "id", now)
+        broadcast = await repo.create_broadcast("bench", {"id": "Info"}, "all", 0.0, now)
+        await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
+        key = f"broadcast:{broadcast}"
+        for chat_id in groups:
+            await repo.enqueue(chat_id, None, "broadcast", key, key, 0.0)
+        await repo.close()
+        started = time.monotonic()
+        first = await start_bot_process(fake.url, db, **settings)
+        while len(fake.stats()["sends"]) < count // 2:
+            await asyncio.sleep(0.2)
+        first.kill()
+        await first.wait()
+        at_kill, killed_after = len(fake.stats()["sends"]), time.monotonic() - started
+        second = await start_bot_process(fake.url, db, **settings)
+        repo = await Repository.open(db)
+        while True:
+            figures = await repo.outbox_status()
+            if figures.get("pending", 0) + figures.get("sending", 0) == 0:
+                break
+            await asyncio.sleep(0.5)
+        elapsed = time.monotonic() - started
+        await repo.close()
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    delivered = [chat_id for chat_id, _ in fake.stats()["sends"]]
+    fake.close()
+    blocked = {p for p in people if p % 100 == 0}
+    deliverable = {*people} - blocked | set(groups.values())
+    return {
+        "recipients": count + len(groups),
+        "sent_before_kill": at_kill,
+        "outbox": figures,
+        "every_deliverable_delivered": deliverable <= set(delivered),
+        "sent_twice": len(delivered) - len(set(delivered)),
+        "blocked_marked": figures.get("blocked", 0) == len(blocked),
+        "seconds_to_kill": round(killed_after, 1),
+        "seconds_including_restart": round(elapsed, 1),
+    }
+
+
 async def bare_loop(count: int) -> float:
     """Messages per second of a plain ``await bot.send_message`` loop, the ceiling here."""
     fake = FakeProcess(limits=False)
@@ -218,6 +272,9 @@ async def main() -> None:
         "rate_500_paid": await sending(500.0, True, 1000 if quick else 5000),
         "bare_ptb_loop_rate": await bare_loop(1000 if quick else 3000),
         "broadcast_under_faults": await faulty_broadcast(1000 if quick else 10_000, 500.0),
+        "broadcast_killed_mid_way": await broadcast_killed_mid_way(
+            1000 if quick else 10_000, 500.0
+        ),
         "lag_under_limit": await sending(30.0, False, 200 if quick else 400, spread=20.0),
     }
     print(json.dumps(results, indent=2))

@@ -200,9 +200,13 @@ class LocalBotApi:
     # What people do
 
     def incoming_message(
-        self, user: dict[str, Any], text: str, chat: dict[str, Any] | None = None
+        self,
+        user: dict[str, Any],
+        text: str,
+        chat: dict[str, Any] | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A person writes ``text``; return the update payload (without update_id)."""
+        """A person writes ``text`` (optionally replying); return the update payload."""
         chat = chat or private_chat(user)
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat["id"]),
@@ -214,6 +218,8 @@ class LocalBotApi:
         entities = command_entities(text)
         if entities:
             message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
         self.messages[(chat["id"], message["message_id"])] = message
         return {"message": message}
 
@@ -277,7 +283,7 @@ class LocalBotApi:
             "from": self.bot_user,
             "text": text,
         }
-        if markup is not None:
+        if markup is not None and "inline_keyboard" in markup:  # as Telegram: only inline ones
             message["reply_markup"] = markup
         self.messages[(chat_id, message["message_id"])] = message
         return message

@@ -1,34 +1,47 @@
-"""/siaran (staff): write, choose the audience, see count and preview, send; steer; status."""
+"""/siaran (staff): write, choose the audience, add languages, preview, send or schedule; steer;
+status."""
 
 import asyncio
 import contextlib
 import html
 import math
+import re
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import BROADCAST, BROADCAST_STATUS
 from bot.context import SensusContext, Services
 from bot.domain.audience import Audience, parse_audience
+from bot.domain.calendar import parse_send_time, zone_name
 from bot.domain.callbacks import Callback, parse_callback
-from bot.i18n import N_, Translator
+from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
+from bot.i18n import N_, SOURCE_LANGUAGE, Translator
 from handlers.auth import is_staff, refuse
+from handlers.reminders import GROUP_LABELS, offered_groups
 from handlers.ui import edit_in_place, keyboard
-from storage.repository import Broadcast, OutboxRow
+from storage.repository import Broadcast, OutboxRow, text_in
 
 MAX_TEXT = 3500
 PROGRESS_EVERY = 3.0  # seconds between edits of the progress message
 HEADING = N_("📣 Info Sensus Penduduk 2020")
-CHOICES = [  # audience buttons: label, audience written with "=" (":" separates callback parts)
+DIRECT_CHOICES = [  # audience buttons: label, audience written with "=" (":" separates parts)
     (N_("Semua warga"), "all"),
-    (N_("Pengguna Bahasa Kupang"), "lang=mkn"),
-    (N_("Pengguna English"), "lang=en"),
-    (N_("Warga NTT"), "region=53"),
     (N_("Ketua RT"), "rt-heads"),
     (N_("Grup RT"), "rt-groups"),
 ]
+# Replies to these prompts carry a language variant or a sending time: "✍️ #12 [en]", "⏰ #12".
+PROMPT = re.compile(r"^(?:✍️ #(?P<text>\d+) \[(?P<lang>[a-z]+)\]|⏰ #(?P<time>\d+))")
+TIME_EXAMPLE = "2020-09-01 08:00"
+
+
+class PromptReply(filters.MessageFilter):
+    """A reply to one of the broadcast prompts."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return replied is not None and bool(PROMPT.match(replied.text or ""))
 
 
 def figures(t: Translator, broadcast: Broadcast) -> str:
@@ -51,6 +64,20 @@ def audience_of(services: Services, arg: str) -> Audience | None:
         return None
 
 
+def audience_menu(context: SensusContext, broadcast_id: int) -> InlineKeyboardMarkup:
+    """Everyone, each language, a region, reminder subscribers, RT heads, RT groups."""
+    t, languages = context.t, context.services.i18n.languages
+    choices = [(t._(label), f"aud:{broadcast_id}.{choice}") for label, choice in DIRECT_CHOICES]
+    choices[1:1] = [
+        (t._("Pengguna {language}").format(language=lang.name), f"aud:{broadcast_id}.lang={code}")
+        for code, lang in languages.items()
+    ] + [
+        (t._("📍 Satu wilayah…"), f"regions:{broadcast_id}.{PILOT_PROVINCE}"),
+        (t._("🔔 Pelanggan satu pengingat…"), f"subs:{broadcast_id}"),
+    ]
+    return keyboard([[(label, Callback("bc", *data.split(":")))] for label, data in choices])
+
+
 async def broadcast_command(update: Update, context: SensusContext) -> None:
     """/siaran TEKS: a draft in Indonesian, then the audience buttons."""
     if not await is_staff(update, context):
@@ -69,80 +96,254 @@ async def broadcast_command(update: Update, context: SensusContext) -> None:
     broadcast_id = await services.repo.create_broadcast(
         str(person.id), {"id": html.escape(body)}, "all", services.now(), services.clock.now()
     )
-    rows = [
-        [(t._(label), Callback("bc", "aud", f"{broadcast_id}.{choice}"))]
-        for label, choice in CHOICES
+    await chat.send_message(
+        t._("Siaran ke siapa?"), reply_markup=audience_menu(context, broadcast_id)
+    )
+
+
+async def draft_pressed(
+    update: Update, context: SensusContext
+) -> tuple[CallbackQuery, Broadcast, str] | None:
+    """A button on a draft (``ID`` or ``ID.rest``), after the staff check; None if refused."""
+    found = await pressed(update, context)
+    if found is None:
+        return None
+    query, broadcast, rest = found
+    if broadcast.status != "draft":
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return None
+    return query, broadcast, rest
+
+
+async def show_audiences(update: Update, context: SensusContext) -> None:
+    """Back to the audience buttons."""
+    found = await draft_pressed(update, context)
+    if found is not None:
+        query, broadcast, _ = found
+        await query.answer()
+        await edit_in_place(
+            query, context.t._("Siaran ke siapa?"), audience_menu(context, broadcast.id)
+        )
+
+
+async def choose_region(update: Update, context: SensusContext) -> None:
+    """A province's regencies (or the list of provinces) as audiences."""
+    found = await draft_pressed(update, context)
+    if found is None:
+        return
+    query, broadcast, province = found
+    t, prefix = context.t, f"{broadcast.id}."
+    await query.answer()
+    name = region_name(province)
+    if name is None:
+        buttons = [(n, Callback("bc", "regions", prefix + code)) for code, n in provinces()]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        await edit_in_place(query, t._("Pilih provinsi:"), keyboard(rows))
+        return
+    whole = t._("Seluruh {province}").format(province=name)
+    buttons = [
+        (n, Callback("bc", "aud", f"{prefix}region={code}")) for code, n in regencies(province)
     ]
-    await chat.send_message(t._("Siaran ke siapa?"), reply_markup=keyboard(rows))
+    rows = [[(whole, Callback("bc", "aud", f"{prefix}region={province}"))]]
+    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(t._("🗺 Provinsi lain"), Callback("bc", "regions", prefix))])
+    rows.append([(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast.id)))])
+    await edit_in_place(query, t._("Pilih wilayah:"), keyboard(rows))
+
+
+async def choose_subscribers(update: Update, context: SensusContext) -> None:
+    """The reminder kinds residents subscribe to, as audiences."""
+    found = await draft_pressed(update, context)
+    if found is None:
+        return
+    query, broadcast, _ = found
+    t = context.t
+    await query.answer()
+    rows = [
+        [(t._(GROUP_LABELS[group]), Callback("bc", "aud", f"{broadcast.id}.reminder={group}"))]
+        for group in offered_groups(context.services)
+    ]
+    rows.append([(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast.id)))])
+    await edit_in_place(query, t._("Pelanggan pengingat yang mana?"), keyboard(rows))
 
 
 async def choose_audience(update: Update, context: SensusContext) -> None:
     """An audience button: count and preview, then confirm."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
+    found = await draft_pressed(update, context)
+    if found is None:
         return
-    query = update.callback_query
-    assert query is not None
-    callback = parse_callback(query.data)
-    number, _, choice = (callback.arg if callback else "").partition(".")
+    query, broadcast, choice = found
     services = context.services
     audience = audience_of(services, choice)
-    broadcast = await services.repo.broadcast(int(number)) if number.isdigit() else None
-    if audience is None or broadcast is None or broadcast.status != "draft":
+    if audience is None:
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
     await services.repo.set_broadcast_audience(broadcast.id, str(audience))
+    await query.answer()
+    text, markup = await preview(context, broadcast.id)
+    await edit_in_place(query, text, markup)
+
+
+async def preview(context: SensusContext, broadcast_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Recipients, languages written and the Indonesian text; send, schedule, add a language."""
+    services, t = context.services, context.t
+    broadcast = await services.repo.broadcast(broadcast_id)
+    assert broadcast is not None
+    audience = audience_of(services, broadcast.audience)
+    assert audience is not None
     condition, params = audience.user_condition()
     count = await services.repo.count_audience(condition, params, audience.groups)
-    t = context.t
-    await query.answer()
-    preview = f"<b>{t._(HEADING)}</b>\n\n{broadcast.text('id')}"
-    await edit_in_place(
-        query,
+    written = ", ".join(services.i18n.languages[code].name for code in sorted(broadcast.texts))
+    text = (
         t._("Penerima: {count} ({audience}). Pratinjau:").format(count=count, audience=audience)
-        + f"\n\n{preview}",
-        keyboard(
-            [
-                [(t._("📣 Kirim sekarang"), Callback("bc", "send", str(broadcast.id)))],
-                [(t._("Batal"), Callback("bc", "cancel", str(broadcast.id)))],
-            ]
-        ),
+        + "\n"
+        + t._("Teks tertulis: {languages}").format(languages=written)
+        + f"\n\n<b>{t._(HEADING)}</b>\n\n{broadcast.text('id')}"
+    )
+    arg = str(broadcast_id)
+    rows = [
+        [(t._("📣 Kirim sekarang"), Callback("bc", "send", arg))],
+        [(t._("⏰ Jadwalkan"), Callback("bc", "when", arg))],
+    ]
+    rows += [
+        [
+            (
+                t._("➕ Teks {language}").format(language=lang.name),
+                Callback("bc", "text", f"{arg}.{code}"),
+            )
+        ]
+        for code, lang in services.i18n.languages.items()
+        if code != SOURCE_LANGUAGE
+    ]
+    rows.append([(t._("👥 Ganti penerima"), Callback("bc", "menu", arg))])
+    rows.append([(t._("Batal"), Callback("bc", "cancel", arg))])
+    return text, keyboard(rows)
+
+
+async def ask_text(update: Update, context: SensusContext) -> None:
+    """Ask for the text in another language, as a reply to a prompt."""
+    found = await draft_pressed(update, context)
+    languages = context.services.i18n.languages
+    if found is None:
+        return
+    query, broadcast, code = found
+    if code not in languages or code == SOURCE_LANGUAGE:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    await query.answer()
+    instruction = context.t._("Balas pesan ini dengan teks siaran dalam {language}.")
+    await ask(
+        query, f"✍️ #{broadcast.id} [{code}]\n" + instruction.format(language=languages[code].name)
     )
 
 
-async def pressed(update: Update, context: SensusContext) -> tuple[Callback, Broadcast] | None:
-    """A broadcast button, after the staff check: its callback and broadcast, or None."""
+async def ask_time(update: Update, context: SensusContext) -> None:
+    """Ask when to send, as a reply to a prompt."""
+    found = await draft_pressed(update, context)
+    if found is None:
+        return
+    query, broadcast, _ = found
+    await query.answer()
+    zone = zone_name(context.services.settings.timezone)
+    instruction = context.t._("Balas pesan ini dengan waktu kirim ({zone}), misalnya {example}.")
+    await ask(query, f"⏰ #{broadcast.id}\n" + instruction.format(zone=zone, example=TIME_EXAMPLE))
+
+
+async def ask(query: CallbackQuery, prompt: str) -> None:
+    """Send a prompt the staff member answers by replying to it."""
+    if query.message is not None:
+        await query.message.chat.send_message(prompt, reply_markup=ForceReply())
+
+
+async def answer_prompt(update: Update, context: SensusContext) -> None:
+    """A reply to a prompt: store the language variant, or schedule the broadcast."""
+    if not await is_staff(update, context):
+        await refuse(update, context)
+        return
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    match = PROMPT.match(message.reply_to_message.text or "")
+    assert match is not None
+    services, t = context.services, context.t
+    broadcast = await services.repo.broadcast(int(match["text"] or match["time"]))
+    body = (message.text or "").strip()
+    if broadcast is None or broadcast.status != "draft":
+        await message.chat.send_message(t._("Siaran ini sudah dikirim atau dibatalkan."))
+    elif match["text"]:
+        if not body or len(body) > MAX_TEXT:
+            await message.chat.send_message(
+                t._("Tulis teksnya (paling banyak {limit} huruf).").format(limit=MAX_TEXT)
+            )
+            return
+        await services.repo.set_broadcast_text(broadcast.id, match["lang"], html.escape(body))
+        text, markup = await preview(context, broadcast.id)
+        await message.chat.send_message(text, reply_markup=markup)
+    else:
+        await schedule(message, context, broadcast, body)
+
+
+async def schedule(
+    message: Message, context: SensusContext, broadcast: Broadcast, typed: str
+) -> None:
+    """Queue the broadcast to start at the typed moment, or explain the format."""
+    services, t = context.services, context.t
+    zone = services.settings.timezone
+    moment = parse_send_time(typed, services.clock.now(), zone)
+    if moment is None:
+        await message.chat.send_message(
+            t._("Waktunya tidak terbaca atau sudah lewat. Contoh: {example} ({zone}).").format(
+                example=TIME_EXAMPLE, zone=zone_name(zone)
+            )
+        )
+        return
+    await services.repo.set_broadcast_time(broadcast.id, moment.timestamp())
+    count = await queue(services, broadcast)
+    await message.chat.send_message(
+        t._(
+            "🕒 Siaran #{id} dijadwalkan {when} untuk {count} penerima. Lihat /siaran_status."
+        ).format(id=broadcast.id, when=t.datetime(moment, zone, "medium"), count=count),
+        reply_markup=steer_keyboard(t, broadcast.id),
+    )
+
+
+async def queue(services: Services, broadcast: Broadcast) -> int:
+    """Queue a draft for its audience (no opted-out or blocked people); wake the sender."""
+    audience = audience_of(services, broadcast.audience)
+    assert audience is not None  # drafts only ever hold checked audiences
+    condition, params = audience.user_condition()
+    count = await services.repo.queue_broadcast(broadcast.id, condition, params, audience.groups)
+    services.wake_sender()
+    return count
+
+
+async def pressed(
+    update: Update, context: SensusContext
+) -> tuple[CallbackQuery, Broadcast, str] | None:
+    """A broadcast button (``ID`` or ``ID.rest``) after the staff check, or None if refused."""
     if not await is_staff(update, context):
         await refuse(update, context)
         return None
     query = update.callback_query
     assert query is not None
     callback = parse_callback(query.data)
-    if callback is not None and callback.arg.isdigit():
-        broadcast = await context.services.repo.broadcast(int(callback.arg))
+    number, _, rest = (callback.arg if callback else "").partition(".")
+    if number.isdigit():
+        broadcast = await context.services.repo.broadcast(int(number))
         if broadcast is not None:
-            return callback, broadcast
+            return query, broadcast, rest
     await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
     return None
 
 
 async def send(update: Update, context: SensusContext) -> None:
-    """Confirm: queue for every recipient once (opted-out and blocked people excluded)."""
-    found = await pressed(update, context)
-    query = update.callback_query
-    if found is None or query is None:
+    """Confirm: queue for every recipient once, then watch the progress."""
+    found = await draft_pressed(update, context)
+    if found is None:
         return
-    services = context.services
-    broadcast = found[1]
-    audience = audience_of(services, broadcast.audience)
-    if audience is None:
-        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
-        return
-    condition, params = audience.user_condition()
-    count = await services.repo.queue_broadcast(broadcast.id, condition, params, audience.groups)
-    services.wake_sender()
+    query, broadcast, _ = found
+    services, t = context.services, context.t
+    count = await queue(services, broadcast)
     await query.answer()
-    t = context.t
     await edit_in_place(
         query,
         t._("📣 Siaran #{id} diantrekan untuk {count} penerima. Lihat /siaran_status.").format(
@@ -210,12 +411,12 @@ def steer_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 async def steer(update: Update, context: SensusContext) -> None:
     """Pause, resume or cancel what of a broadcast is not sent yet."""
     found = await pressed(update, context)
-    query = update.callback_query
-    if found is None or query is None:
+    if found is None:
         return
-    callback, broadcast = found
+    query, broadcast, _ = found
+    action = query.data.split(":")[1] if query.data else ""
     services = context.services
-    await services.repo.steer_broadcast(broadcast.id, callback.action)
+    await services.repo.steer_broadcast(broadcast.id, action)
     services.wake_sender()
     updated = await services.repo.broadcast(broadcast.id)
     assert updated is not None
@@ -223,7 +424,7 @@ async def steer(update: Update, context: SensusContext) -> None:
     await edit_in_place(
         query,
         f"#{updated.id} · {updated.status} · {figures(context.t, updated)}",
-        None if callback.action == "cancel" else steer_keyboard(context.t, updated.id),
+        None if action == "cancel" else steer_keyboard(context.t, updated.id),
     )
 
 
@@ -244,12 +445,12 @@ async def status_command(update: Update, context: SensusContext) -> None:
 
 async def render_broadcast(services: Services, row: OutboxRow) -> str | None:
     """The broadcast in the recipient's language (groups: Indonesian), with the opt-out hint."""
-    broadcast = await services.repo.broadcast(int(row.content.split(":", 1)[1]))
-    if broadcast is None:
+    texts = await services.repo.broadcast_texts(int(row.content.split(":", 1)[1]))
+    if not texts:
         return None
     user = await services.repo.get_user(row.user_id) if row.user_id else None
     t = services.i18n.translator(user.lang if user else None)
-    text = f"<b>{t._(HEADING)}</b>\n\n{broadcast.text(t.code)}"
+    text = f"<b>{t._(HEADING)}</b>\n\n{text_in(texts, t.code)}"
     if user is None:
         return text  # a community group
     footer = t._("Berhenti menerima pesan: /berhenti")
@@ -265,7 +466,13 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     return [
         CommandHandler(BROADCAST.names(), broadcast_command, filters=private),
         CommandHandler(BROADCAST_STATUS.names(), status_command, filters=private),
+        MessageHandler(private & filters.TEXT & PromptReply(), answer_prompt),
+        CallbackQueryHandler(show_audiences, pattern=r"^bc:menu:"),
+        CallbackQueryHandler(choose_region, pattern=r"^bc:regions:"),
+        CallbackQueryHandler(choose_subscribers, pattern=r"^bc:subs:"),
         CallbackQueryHandler(choose_audience, pattern=r"^bc:aud:"),
+        CallbackQueryHandler(ask_text, pattern=r"^bc:text:"),
+        CallbackQueryHandler(ask_time, pattern=r"^bc:when:"),
         CallbackQueryHandler(send, pattern=r"^bc:send:"),
         CallbackQueryHandler(steer, pattern=r"^bc:(pause|resume|cancel):"),
     ]

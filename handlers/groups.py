@@ -1,8 +1,10 @@
-"""Community groups: registration, migration, /hubungkan, and RT heads' /umumkan."""
+"""Community groups: registration, migration, /hubungkan, and RT heads' /umumkan (written,
+or an official staff broadcast or FAQ card)."""
 
 import html
+import re
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -17,8 +19,9 @@ from bot.commands import ANNOUNCE, LINK
 from bot.context import SensusContext, Services
 from bot.domain.callbacks import Callback, parse_callback
 from handlers.auth import refuse, rt_role
+from handlers.faq import topic_answer
 from handlers.ui import MembershipHandler, edit_in_place, keyboard
-from storage.repository import OutboxRow
+from storage.repository import OutboxRow, Role
 
 MAX_ANNOUNCEMENT = 3500  # leaves room for the heading and signature within Telegram's 4096
 PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
@@ -81,7 +84,7 @@ async def link_command(update: Update, context: SensusContext) -> None:
 
 
 async def announce_command(update: Update, context: SensusContext) -> None:
-    """/umumkan TEKS: preview an announcement to the RT head's groups, then confirm."""
+    """/umumkan TEKS: preview an announcement; /umumkan alone: pick an official one."""
     role = await rt_role(update, context)
     if role is None:
         await refuse(update, context)
@@ -91,7 +94,10 @@ async def announce_command(update: Update, context: SensusContext) -> None:
     assert chat is not None and message is not None and message.text is not None
     body = message.text.partition(" ")[2].strip()
     if not body:
-        await chat.send_message(t._("Tulis: /umumkan TEKS PENGUMUMAN"))
+        await chat.send_message(
+            t._("Tulis: /umumkan TEKS PENGUMUMAN, atau pilih pengumuman resmi:"),
+            reply_markup=await official_menu(context),
+        )
         return
     if len(body) > MAX_ANNOUNCEMENT:
         await chat.send_message(
@@ -100,17 +106,90 @@ async def announce_command(update: Update, context: SensusContext) -> None:
             )
         )
         return
+    await preview_announcement(context, role, html.escape(body))
+
+
+async def official_menu(context: SensusContext) -> InlineKeyboardMarkup:
+    """Staff broadcasts meant for RT groups, then the FAQ card groups."""
+    services, t = context.services, context.t
+    rows = [
+        [("📣 " + shorten(b.text(t.code)), Callback("ann", "bc", str(b.id)))]
+        for b in await services.repo.broadcasts_for_rt()
+    ]
+    content = services.faq.content
+    rows += [
+        [("📚 " + content.group_title(group, t.code), Callback("ann", "cards", group))]
+        for group in content.groups
+    ]
+    return keyboard(rows)
+
+
+def shorten(markup: str, length: int = 40) -> str:
+    """A button label from stored HTML: plain text, cut at a word."""
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
+    return plain if len(plain) <= length else plain[:length].rsplit(" ", 1)[0] + "…"
+
+
+async def pick_cards(update: Update, context: SensusContext) -> None:
+    """The FAQ cards of one group, to announce."""
+    query = update.callback_query
+    assert query is not None
+    if await rt_role(update, context) is None:
+        await refuse(update, context)
+        return
+    callback = parse_callback(query.data)
+    content, lang = context.services.faq.content, context.t.code
+    await query.answer()
+    if callback is None or callback.arg not in content.groups:
+        return
+    rows = [
+        [(t.title(lang), Callback("ann", "card", t.id))] for t in content.in_group(callback.arg)
+    ]
+    await edit_in_place(query, context.t._("Kartu mana yang diumumkan?"), keyboard(rows))
+
+
+async def pick_official(update: Update, context: SensusContext) -> None:
+    """A staff broadcast or an FAQ card chosen: preview it as an announcement."""
+    role = await rt_role(update, context)
+    query = update.callback_query
+    assert query is not None
+    if role is None:
+        await refuse(update, context)
+        return
+    callback = parse_callback(query.data)
+    body = await official_text(context, callback) if callback else None
+    if body is None:
+        await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
+        return
+    await query.answer()
+    await preview_announcement(context, role, body)
+
+
+async def official_text(context: SensusContext, callback: Callback) -> str | None:
+    """The HTML of the chosen broadcast (one meant for RT groups) or FAQ card."""
     services = context.services
+    if callback.action == "card":
+        topic = services.faq.topic(callback.arg)
+        return topic_answer(context, topic) if topic else None
+    meant_for_rt = {b.id: b for b in await services.repo.broadcasts_for_rt()}
+    chosen = meant_for_rt.get(int(callback.arg)) if callback.arg.isdigit() else None
+    return chosen.text(context.t.code) if chosen else None
+
+
+async def preview_announcement(context: SensusContext, role: Role, body: str) -> None:
+    """Store the announcement (heading, text, signature) and show it with Send / Cancel."""
+    services, t = context.services, context.t
     groups = await services.repo.linked_groups(role.user_id)
     if not groups:
-        await chat.send_message(
-            t._("Belum ada grup yang terhubung. Kirim /hubungkan di grup warga.")
+        await context.bot.send_message(
+            role.user_id, t._("Belum ada grup yang terhubung. Kirim /hubungkan di grup warga.")
         )
         return
     heading = t._("Pengumuman Sensus Penduduk 2020")
-    text = f"📢 <b>{heading}</b>\n\n{html.escape(body)}\n\n— {html.escape(role.area or '')}"
+    text = f"📢 <b>{heading}</b>\n\n{body}\n\n— {html.escape(role.area or '')}"
     announcement = await services.repo.add_announcement(role.user_id, text, services.clock.now())
-    await chat.send_message(
+    await context.bot.send_message(
+        role.user_id,
         t._("Pratinjau untuk {count} grup:").format(count=len(groups)) + f"\n\n{text}",
         reply_markup=keyboard(
             [
@@ -171,6 +250,8 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         MessageHandler(filters.StatusUpdate.MIGRATE, migrated),
         CommandHandler(LINK.names(), link_command, filters=filters.ChatType.GROUPS),
         CommandHandler(ANNOUNCE.names(), announce_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(pick_cards, pattern=r"^ann:cards:"),
+        CallbackQueryHandler(pick_official, pattern=r"^ann:(bc|card):"),
         CallbackQueryHandler(send_announcement, pattern=r"^ann:send:"),
         CallbackQueryHandler(cancel_announcement, pattern=r"^ann:cancel:$"),
     ]

@@ -107,7 +107,12 @@ class Broadcast:
 
     def text(self, lang: str) -> str:
         """The text in a language, falling back to Indonesian."""
-        return self.texts.get(lang) or self.texts["id"]
+        return text_in(self.texts, lang)
+
+
+def text_in(texts: Mapping[str, str], lang: str) -> str:
+    """A broadcast text in a language, falling back to Indonesian (always written)."""
+    return texts.get(lang) or texts["id"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,25 @@ class Repository:
         """Close the connection (after any write in progress)."""
         async with self._lock:
             await self._db.close()
+
+    async def backup(self, target: Path) -> None:
+        """Copy the database to ``target`` with SQLite's online backup API, consistent even
+        while a running bot writes; written beside the target, checked, then renamed."""
+        partial = target.with_name(target.name + ".part")
+        partial.unlink(missing_ok=True)
+        try:
+            async with aiosqlite.connect(partial) as copy:
+                async with self._lock:
+                    await self._db.backup(copy)
+                rows = await copy.execute_fetchall("PRAGMA integrity_check")
+                await copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            if [tuple(r) for r in rows] != [("ok",)]:
+                raise StorageError(f"the copy in {partial} failed SQLite's integrity check")
+            partial.replace(target)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot write backup {target}: {error}") from None
+        finally:
+            partial.unlink(missing_ok=True)
 
     async def schema_version(self) -> int:
         """The migration version the database is at."""
@@ -747,14 +771,53 @@ class Repository:
             (audience, broadcast_id),
         )
 
+    async def set_broadcast_text(self, broadcast_id: int, lang: str, text: str) -> bool:
+        """Add or replace a draft's text in one language; False if it is no longer a draft."""
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "SELECT 1 FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,)
+            )
+            if not list(rows):
+                return False
+            await db.execute(
+                "INSERT OR REPLACE INTO broadcast_texts (broadcast_id, lang, text)"
+                " VALUES (?, ?, ?)",
+                (broadcast_id, lang, text),
+            )
+            return True
+
+    async def set_broadcast_time(self, broadcast_id: int, not_before: float) -> None:
+        """Set when a draft may start sending."""
+        await self._write(
+            "UPDATE broadcasts SET not_before = ? WHERE id = ? AND status = 'draft'",
+            (not_before, broadcast_id),
+        )
+
+    async def broadcasts_for_rt(self, limit: int = 5) -> list[Broadcast]:
+        """The latest staff broadcasts meant for RT heads or their groups, newest first."""
+        rows = await self._all(
+            "SELECT id FROM broadcasts WHERE audience IN ('rt-heads', 'rt-groups')"
+            " AND status NOT IN ('draft', 'cancelled') ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return await self._broadcasts(rows)
+
+    async def _broadcasts(self, id_rows: Iterable[Any]) -> list[Broadcast]:
+        found = [await self.broadcast(int(r[0])) for r in id_rows]
+        return [b for b in found if b is not None]
+
+    async def broadcast_texts(self, broadcast_id: int) -> dict[str, str]:
+        """A broadcast's texts by language (empty if there is no such broadcast)."""
+        rows = await self._all(
+            "SELECT lang, text FROM broadcast_texts WHERE broadcast_id = ?", (broadcast_id,)
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def broadcast(self, broadcast_id: int) -> Broadcast | None:
         """A broadcast with its texts and its figures from the outbox."""
         row = await self._one("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         if row is None:
             return None
-        texts = await self._all(
-            "SELECT lang, text FROM broadcast_texts WHERE broadcast_id = ?", (broadcast_id,)
-        )
         figures = await self._all(
             "SELECT status, COUNT(*) FROM outbox WHERE cause = 'broadcast' AND dedupe_key = ?"
             " GROUP BY status",
@@ -766,15 +829,14 @@ class Repository:
             audience=row["audience"],
             status=row["status"],
             not_before=row["not_before"],
-            texts={t[0]: t[1] for t in texts},
+            texts=await self.broadcast_texts(broadcast_id),
             figures={f[0]: int(f[1]) for f in figures},
         )
 
     async def recent_broadcasts(self, limit: int = 10) -> list[Broadcast]:
         """The latest broadcasts, newest first."""
         rows = await self._all("SELECT id FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
-        found = [await self.broadcast(int(r[0])) for r in rows]
-        return [b for b in found if b is not None]
+        return await self._broadcasts(rows)
 
     async def count_audience(self, condition: str, params: list[Any], groups: bool) -> int:
         """How many people (or linked groups) a broadcast would reach."""

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.context import AnyApplication, Services, services_of
 from bot.domain.clock import Clock
 from bot.local_api import keyboard_buttons
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import TOKEN, FakeTelegram
 
 WAIT = 10.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,9 +88,9 @@ class Person:
         target = message or self._latest_with_buttons()
         return [b["text"] for b in keyboard_buttons(target.get("reply_markup"))]
 
-    async def send(self, text: str) -> list[dict[str, Any]]:
-        """Write a message; return the bot messages that appeared or changed."""
-        payload = self.bot.telegram.api.incoming_message(self.user, text)
+    async def send(self, text: str, reply_to: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Write a message (maybe a reply); return the bot messages that appeared or changed."""
+        payload = self.bot.telegram.api.incoming_message(self.user, text, reply_to=reply_to)
         return await self._deliver(payload)
 
     async def inline(self, query: str) -> list[dict[str, Any]]:
@@ -169,14 +169,34 @@ def run_cli(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``sensus-bot ARGS`` as a process, with none of this machine's bot settings."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
-        env=clean | (env or {}),
+        env=clean_env() | (env or {}),
         cwd=cwd or ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=check,
     )
+
+
+async def start_bot_process(api_url: str, db: Path, **settings: str) -> asyncio.subprocess.Process:
+    """``sensus-bot run`` in a child process against ``api_url`` with ``db`` and ``settings``
+    (SENSUS_* names); stderr is piped, for the test to show on failure."""
+    env = clean_env() | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_url}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env | {"SENSUS_DB": str(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
+        cwd=db.parent,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def clean_env() -> dict[str, str]:
+    """This machine's environment without any bot settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}

@@ -3,7 +3,12 @@
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.domain.audience import parse_audience
+from bot.domain.calendar import parse_send_time
 from bot.domain.clock import FixedClock
 from storage import Repository
 from tests.conftest import ADMIN_ID
@@ -55,6 +60,59 @@ async def test_residents_and_forged_buttons_are_refused(bot: RunningBot):
     assert await bot.services.repo.recent_broadcasts() == []
 
 
+async def test_a_regency_broadcast_with_an_english_variant_reaches_exactly_its_people_once(
+    bot: RunningBot,
+):
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    await resident(bot, 9021, "English", "53.71")
+    await resident(bot, 9022, "Bahasa Kupang", "53.71")
+    await resident(bot, 9023, "Bahasa Indonesia", "53.71")
+    await resident(bot, 9024, "English", "53.01")  # Kabupaten Kupang, not the city
+    await admin.send("/siaran Petugas datang besok pagi.")
+    await admin.press("Satu wilayah")
+    shown = await admin.press("Kota Kupang")
+    assert "Penerima: 3 (region:53.71)" in shown[0]["text"]
+    prompt = (await admin.press("Teks English"))[0]
+    assert bot.telegram.calls[-1].params["reply_markup"] == {"force_reply": True}
+    shown = await admin.send("Officers visit tomorrow morning.", reply_to=prompt)
+    assert "Teks tertulis: English, Bahasa Indonesia" in shown[0]["text"]
+    await admin.press("Kirim sekarang")
+    await eventually(lambda: bool(texts_to(bot.telegram, 9023, "Petugas datang besok")))
+    await asyncio.sleep(0.3)
+    assert len(texts_to(bot.telegram, 9021, "Officers visit tomorrow")) == 1
+    for indonesian_reader in (9022, 9023):  # Kupang Malay falls back to Indonesian
+        assert len(texts_to(bot.telegram, indonesian_reader, "Petugas datang besok")) == 1
+    assert texts_to(bot.telegram, 9024, "Officers visit") == []
+    late = await admin.send("Too late.", reply_to=prompt)
+    assert late[0]["text"] == "Siaran ini sudah dikirim atau dibatalkan."
+
+
+async def test_a_broadcast_to_reminder_subscribers_can_be_scheduled(bot: RunningBot):
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    await resident(bot, 9031, "Bahasa Indonesia", "53.71")
+    await resident(bot, 9032, "Bahasa Indonesia", "53.71")
+    await bot.services.repo.subscribe(9031, "token")
+    await admin.send("/siaran Token dikirim minggu depan.")
+    await admin.press("Pelanggan satu pengingat")
+    shown = await admin.press("Token dikirim")
+    assert "Penerima: 1 (reminder:token)" in shown[0]["text"]
+    prompt = (await admin.press("Jadwalkan"))[0]
+    shown = await admin.send("kemarin", reply_to=prompt)
+    assert shown[0]["text"].startswith("Waktunya tidak terbaca atau sudah lewat.")
+    zone = bot.services.settings.timezone
+    moment = (datetime.now(zone) + timedelta(days=2)).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    shown = await admin.send(moment.strftime("%Y-%m-%d %H.%M"), reply_to=prompt)
+    assert shown[0]["text"].startswith("🕒 Siaran #1 dijadwalkan")
+    assert "untuk 1 penerima" in shown[0]["text"]
+    broadcast = (await bot.services.repo.recent_broadcasts())[0]
+    assert broadcast.not_before == moment.timestamp()
+    assert broadcast.figures == {"pending": 1}
+    await asyncio.sleep(0.3)
+    assert texts_to(bot.telegram, 9031, "Token dikirim minggu") == []
+
+
 def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
     db = tmp_path / "s.db"
 
@@ -90,7 +148,8 @@ async def test_progress_is_edited_in_place_and_a_broadcast_can_be_paused_and_res
     assert sender is not None
     await sender.stop()  # hold sending, to pause before anything goes out
     await admin.send("/siaran Rapat RT malam ini.")
-    await admin.press("Warga NTT")
+    await admin.press("Satu wilayah")
+    await admin.press("Seluruh Nusa Tenggara Timur")
     await admin.press("Kirim sekarang")
     await admin.press("Jeda")
     assert "#1 · paused" in admin.last["text"]
@@ -151,3 +210,34 @@ async def test_a_broadcast_under_faults_reaches_every_deliverable_chat_exactly_o
         assert {g.chat_id for g in [await repo.group(n) for n in groups.values()] if g} == set(
             groups.values()
         )
+
+
+WITA = ZoneInfo("Asia/Makassar")
+NOW = datetime(2020, 3, 1, 2, tzinfo=UTC)  # 10:00 WITA
+
+
+@pytest.mark.parametrize(
+    ("typed", "local"),
+    [
+        ("2020-03-02 08:00", datetime(2020, 3, 2, 8, 0)),
+        ("2/3/2020 08.30", datetime(2020, 3, 2, 8, 30)),
+        ("02-03-2020  8:05", datetime(2020, 3, 2, 8, 5)),
+        ("14:00", datetime(2020, 3, 1, 14, 0)),  # later today
+        ("09:00", datetime(2020, 3, 2, 9, 0)),  # already past today: tomorrow
+    ],
+)
+def test_staff_can_type_a_sending_time_in_common_ways(typed, local):
+    assert parse_send_time(typed, NOW, WITA) == local.replace(tzinfo=WITA)
+
+
+@pytest.mark.parametrize("typed", ["2020-02-28 08:00", "besok", "25:00", ""])
+def test_past_or_unreadable_sending_times_are_refused(typed):
+    assert parse_send_time(typed, NOW, WITA) is None
+
+
+def test_audiences_are_checked():
+    languages = frozenset({"id", "en", "mkn"})
+    assert str(parse_audience("reminder:token", languages)) == "reminder:token"
+    for wrong in ("reminder:lottery", "region:kupang", "lang:fr", "all:53", "everyone"):
+        with pytest.raises(ValueError):
+            parse_audience(wrong, languages)

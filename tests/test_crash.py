@@ -1,16 +1,14 @@
 """kill -9 in the middle of a wave, then a restart: nothing lost, duplicates bounded."""
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 from storage import Repository
 from tests.fake_telegram import FakeTelegram
-from tests.harness import eventually
+from tests.harness import eventually, start_bot_process
 
 NOW = "2020-02-15T08:00:00+08:00"
 RECIPIENTS = range(7000, 7300)
@@ -23,25 +21,8 @@ def delivered(telegram: FakeTelegram) -> Counter[int]:
 
 
 async def start_bot(telegram: FakeTelegram, db: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
-    env |= {
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_API_URL": telegram.url,
-        "SENSUS_DB": str(db),
-        "SENSUS_NOW": NOW,
-        "SENSUS_PAID_BROADCAST": "on",
-        "SENSUS_SEND_RATE": "200",
-        "SENSUS_LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=db.parent,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+    return await start_bot_process(
+        telegram.url, db, SENSUS_NOW=NOW, SENSUS_PAID_BROADCAST="on", SENSUS_SEND_RATE="200"
     )
 
 

@@ -85,16 +85,23 @@ async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: Runnin
     assert actions == ["grant-staff", "invite-rt", "join-rt", "link-group"]
 
 
-async def test_a_group_migrated_mid_way_keeps_getting_announcements(bot: RunningBot):
-    admin, rt = bot.person(ADMIN_ID, "Admin"), bot.person(8010, "Bu RT")
-    await ready(admin)
+async def rt_head_with_group(bot: RunningBot, admin: Person, user_id: int, group: dict) -> Person:
+    """An RT head invited by ``admin`` who added the bot to ``group`` and linked it."""
+    rt = bot.person(user_id, "Bu RT")
     await ready(rt)
     code = invitation_code((await admin.send("/undang_rt 53.01 Oelnasi RT 01"))[0]["text"])
     await rt.send(f"/start rt-{code}")
-    bot.telegram.api.chat_admins[-910] = {8010}
-    group = {"id": -910, "type": "group", "title": "RT 01"}
+    bot.telegram.api.chat_admins[group["id"]] = {user_id}
     await bot_joins(bot, group, rt.user)
     await say_in_group(bot, rt.user, "/hubungkan", group)
+    return rt
+
+
+async def test_a_group_migrated_mid_way_keeps_getting_announcements(bot: RunningBot):
+    admin = bot.person(ADMIN_ID, "Admin")
+    await ready(admin)
+    group = {"id": -910, "type": "group", "title": "RT 01"}
+    rt = await rt_head_with_group(bot, admin, 8010, group)
     # The group becomes a supergroup: Telegram sends a service message with the new id.
     api = bot.telegram.api
     service = api.incoming_message(rt.user, "x", group)
@@ -105,6 +112,37 @@ async def test_a_group_migrated_mid_way_keeps_getting_announcements(bot: Running
     await rt.press("Kirim")
     await eventually(lambda: bool(texts_to(bot.telegram, -100910, "Petugas sensus datang")))
     assert texts_to(bot.telegram, -910, "Petugas sensus datang") == []
+
+
+async def test_an_rt_head_can_pass_on_a_staff_broadcast_or_an_faq_card(bot: RunningBot):
+    admin = bot.person(ADMIN_ID, "Admin")
+    await ready(admin)
+    group = {"id": -920, "type": "group", "title": "RT 02"}
+    rt = await rt_head_with_group(bot, admin, 8011, group)
+    await admin.send("/siaran Posko sensus buka di kantor desa, Senin-Jumat.")
+    await admin.press("Ketua RT")
+    await admin.press("Kirim sekarang")
+    await admin.send("/siaran Hanya untuk warga berbahasa Inggris.")  # not meant for RT groups
+    await admin.press("Pengguna English")
+    await admin.press("Kirim sekarang")
+
+    shown = await rt.send("/umumkan")
+    official = [label for label in rt.buttons(shown[0]) if label.startswith("📣")]
+    assert official == ["📣 Posko sensus buka di kantor desa,…"]
+    shown = await rt.press("Posko sensus")
+    assert "Pratinjau untuk 1 grup" in shown[0]["text"]
+    await rt.press("Kirim")
+    await eventually(lambda: bool(texts_to(bot.telegram, -920, "Posko sensus buka")))
+
+    await rt.send("/umumkan")
+    await rt.press("Keamanan & bantuan")
+    shown = await rt.press("Ciri petugas resmi")
+    assert "Pratinjau untuk 1 grup" in shown[0]["text"] and "— Kabupaten Kupang" in shown[0]["text"]
+    await rt.press("Kirim")
+    await eventually(lambda: len(texts_to(bot.telegram, -920, "Pengumuman Sensus")) == 2)
+    before = len(bot.telegram.calls)
+    await bot.person(8012).press_data("ann:bc:1", shown[0])  # a resident forging the button
+    assert [c.params.get("show_alert") for c in bot.telegram.calls[before:]] == ["true"]
 
 
 async def test_residents_forged_buttons_and_expired_invitations_are_refused(telegram, settings):

@@ -1,9 +1,12 @@
-"""Who a broadcast goes to: ``all``, ``region:CODE``, ``lang:L``, ``rt-heads``, ``rt-groups``."""
+"""Who a broadcast goes to: ``all``, ``region:CODE``, ``lang:L``, ``reminder:GROUP``
+(subscribers of a reminder kind), ``rt-heads``, ``rt-groups``."""
 
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("all", "region", "lang", "rt-heads", "rt-groups")
+from bot.domain.calendar import REMINDER_GROUPS
+
+KINDS = ("all", "region", "lang", "reminder", "rt-heads", "rt-groups")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class Audience:
             return "(u.region = ? OR u.region LIKE ?)", [self.value, f"{self.value}.%"]
         if self.kind == "lang":
             return "u.lang = ?", [self.value]
+        if self.kind == "reminder":
+            return (
+                "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id AND s.grp = ?)",
+                [self.value],
+            )
         if self.kind == "rt-heads":
             return (
                 "EXISTS (SELECT 1 FROM roles r WHERE r.user_id = u.user_id AND r.role = 'rt')",
@@ -39,11 +47,15 @@ def parse_audience(text: str, languages: frozenset[str]) -> Audience:
     """Parse and check an audience; ValueError says what is wrong."""
     kind, _, value = text.strip().partition(":")
     if kind not in KINDS:
-        raise ValueError("audience must be one of all, region:CODE, lang:L, rt-heads, rt-groups")
+        raise ValueError(
+            "audience must be one of all, region:CODE, lang:L, reminder:GROUP, rt-heads, rt-groups"
+        )
     if kind == "region" and not value.replace(".", "").isdigit():
         raise ValueError("region:CODE needs a Kemendagri code such as 53 or 53.71")
     if kind == "lang" and value not in languages:
         raise ValueError(f"lang:L needs one of {', '.join(sorted(languages))}")
+    if kind == "reminder" and value not in REMINDER_GROUPS:
+        raise ValueError(f"reminder:GROUP needs one of {', '.join(REMINDER_GROUPS)}")
     if kind in ("all", "rt-heads", "rt-groups") and value:
         raise ValueError(f"{kind} takes no value")
     return Audience(kind, value)

@@ -96,6 +96,32 @@ def parse_offset(value: str) -> timedelta:
     return -delta if sign == "-" else delta
 
 
+_MOMENT_FORMATS = ("%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M")
+
+
+def parse_send_time(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """A future moment typed by staff ("2020-09-01 08:00", "1/9/2020 08.00" or "08:00" = next
+    such time) in ``zone``; None if unreadable or not in the future."""
+    cleaned = re.sub(r"(\d{1,2})\.(\d{2})$", r"\1:\2", " ".join(text.split()))
+    local_now = now.astimezone(zone)
+    moment: datetime | None = None
+    for fmt in _MOMENT_FORMATS:
+        try:
+            moment = datetime.strptime(cleaned, fmt).replace(tzinfo=zone)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        try:
+            clock = datetime.strptime(cleaned, "%H:%M")
+        except ValueError:
+            return None
+        moment = local_now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+        if moment <= local_now:
+            moment += timedelta(days=1)
+    return moment if moment > now else None
+
+
 def zone_name(zone: ZoneInfo) -> str:
     """WIB/WITA/WIT for Indonesian zones, the IANA name otherwise."""
     return ZONE_NAMES.get(zone.key, zone.key)
