@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 import bot
 from bot.app import CALENDAR_POLL, build_application, run_polling
 from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import FAIL, diagnose
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
 from bot.domain.audience import parse_audience
 from bot.domain.calendar import CalendarError, load_calendar
@@ -75,10 +76,21 @@ def parser() -> argparse.ArgumentParser:
         help="a variant, e.g. mkn=k.txt",
     )
     broadcast.add_argument(
-        "--to", default="all", help="all | region:CODE | lang:L | rt-heads | rt-groups"
+        "--to",
+        default="all",
+        help="all | region:CODE | lang:L | reminder:GROUP | rt-heads | rt-groups",
     )
     broadcast.add_argument("--at", help="send from this ISO 8601 moment (default: now)")
     broadcast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    commands.add_parser(
+        "doctor", help="check settings, database, translations, content and the Bot API"
+    )
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE, consistent even while the bot runs"
+    )
+    backup.add_argument(
+        "file", type=Path, help="where to write the copy, e.g. sensus-2020-09-01.db"
+    )
     calendar = commands.add_parser("calendar", help="show or apply the census calendar")
     calendar_commands = calendar.add_subparsers(
         dest="calendar_command", metavar="ACTION", required=True
@@ -114,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(calendar_command(settings, args))
         if args.command == "broadcast":
             return asyncio.run(broadcast_command(settings, args))
+        if args.command == "doctor":
+            return doctor(settings)
+        if args.command == "backup":
+            return backup_command(settings, args.file)
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -319,6 +335,35 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
         return fail(f"{error.filename}: {error.strerror}")
     finally:
         await repository.close()
+
+
+def doctor(settings: Settings) -> int:
+    """Print one line per check; exit 1 when something must be fixed."""
+    findings = asyncio.run(diagnose(settings))
+    for finding in findings:
+        print(finding)
+    failed = [f for f in findings if f.mark == FAIL]
+    print(f"{len(failed)} problem(s) to fix" if failed else "ready to run")
+    return 1 if failed else 0
+
+
+def backup_command(settings: Settings, target: Path) -> int:
+    """``backup FILE``: an online copy of the database (SQLite's backup API)."""
+    if not settings.db_path.is_file():
+        return fail(f"SENSUS_DB: no database at {settings.db_path}")
+    if target.resolve() == settings.db_path.resolve():
+        return fail("the backup must go to another file than SENSUS_DB")
+
+    async def copy() -> None:
+        repository = await open_database(settings.db_path)
+        try:
+            await repository.backup(target)
+        finally:
+            await repository.close()
+
+    asyncio.run(copy())
+    print(f"backed up {settings.db_path} to {target} ({target.stat().st_size:,} bytes)")
+    return 0
 
 
 async def show_progress(repository: Repository, broadcast_id: int, total: int) -> None:

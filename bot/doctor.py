@@ -1,0 +1,140 @@
+"""``sensus-bot doctor``: check settings, database, catalogs, content, calendar and the Bot
+API, and say in plain words what is wrong."""
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import Settings
+from bot.domain.assistant import FaqEngine
+from bot.domain.calendar import CalendarError, load_calendar
+from bot.domain.guide import load_guide
+from bot.i18n import LOCALES_DIR, SOURCE_LANGUAGE, load_i18n
+from storage.repository import migrations
+
+OK, WARN, FAIL = "✓", "!", "✗"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report: a mark (✓ ! ✗), what was checked, what was found."""
+
+    mark: str
+    topic: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.mark} {self.topic}: {self.text}"
+
+
+def check_settings(settings: Settings) -> Iterator[Finding]:
+    """The token is set and someone can administer the bot."""
+    if settings.token:
+        yield Finding(OK, "settings", f"token set; time zone {settings.timezone.key}")
+    else:
+        yield Finding(FAIL, "settings", "TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
+    if not settings.admins:
+        yield Finding(WARN, "settings", "SENSUS_ADMINS is empty: nobody can appoint staff")
+
+
+def check_database(path: Path) -> Finding:
+    """The database opens read-only, is intact, and its schema is one this version knows."""
+    latest = migrations()[-1][0]
+    if not path.exists():
+        if path.parent.is_dir():
+            return Finding(OK, "database", f"{path} does not exist yet; the bot creates it")
+        return Finding(FAIL, "database", f"folder {path.parent} does not exist")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            intact = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            if version > latest:
+                return Finding(
+                    FAIL,
+                    "database",
+                    f"{path} has schema {version}, newer than this sensus-bot"
+                    f" ({latest}); upgrade sensus-bot",
+                )
+            users = db.execute("SELECT COUNT(*) FROM users").fetchone()[0] if version else 0
+    except sqlite3.Error as error:
+        return Finding(FAIL, "database", f"{path} is not a usable SQLite database ({error})")
+    if not intact:
+        return Finding(FAIL, "database", f"{path} is damaged; restore the latest backup")
+    upgrade = f"; schema {version} is upgraded to {latest} at start" if version < latest else ""
+    return Finding(OK, "database", f"{path}: {users} users{upgrade}")
+
+
+def check_catalogs(locales_dir: Path = LOCALES_DIR) -> Iterator[Finding]:
+    """Every catalog compiles; untranslated strings (shown in the fallback) are counted."""
+    try:
+        i18n = load_i18n(locales_dir)
+    except Exception as error:  # any parse error of a catalog is reported, not raised
+        yield Finding(FAIL, "catalogs", f"cannot load the translations: {error}")
+        return
+    for code, language in i18n.languages.items():
+        if code == SOURCE_LANGUAGE:
+            continue
+        with (locales_dir / code / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalog = read_po(f)
+        messages = [m for m in catalog if m.id]
+        missing = sum(1 for m in messages if m.fuzzy or not m.string)
+        mark = OK if missing == 0 else WARN
+        text = f"{language.name}: {len(messages) - missing} of {len(messages)} strings"
+        if missing:
+            text += f"; {missing} shown in {i18n.languages[language.fallback or 'id'].name}"
+        yield Finding(mark, "catalogs", text)
+
+
+def check_content(settings: Settings, locales_dir: Path = LOCALES_DIR) -> Iterator[Finding]:
+    """The FAQ, the guide and the configured calendar load."""
+    codes = load_i18n(locales_dir).codes
+    try:
+        faq = FaqEngine.load(locales_dir, codes)
+        guide = load_guide(locales_dir, codes)
+    except (ValueError, KeyError, OSError) as error:
+        yield Finding(FAIL, "content", f"FAQ or guide does not load: {error}")
+    else:
+        yield Finding(
+            OK, "content", f"{len(faq.content.topics)} FAQ topics, {len(guide.steps)} guide steps"
+        )
+    try:
+        calendar = load_calendar(settings.calendar_path)
+    except CalendarError as error:
+        yield Finding(FAIL, "calendar", str(error))
+        return
+    yield Finding(
+        OK,
+        "calendar",
+        f"{settings.calendar_path.name}: {len(calendar.events)} events, "
+        f"{len(calendar.reminders)} reminders",
+    )
+
+
+async def check_bot_api(settings: Settings) -> Finding:
+    """getMe answers with this token at the configured URL."""
+    if not settings.token:
+        return Finding(FAIL, "Bot API", "not checked without a token")
+    try:
+        async with Bot(settings.token, base_url=settings.bot_api_base_url) as telegram:
+            me = await telegram.get_me()
+    except InvalidToken:
+        return Finding(FAIL, "Bot API", f"{settings.api_url} rejects the token")
+    except NetworkError as error:
+        return Finding(FAIL, "Bot API", f"cannot reach {settings.api_url}: {error.message}")
+    return Finding(OK, "Bot API", f"{settings.api_url} answers as @{me.username}")
+
+
+async def diagnose(settings: Settings) -> list[Finding]:
+    """Every check, in the order a newcomer would fix them."""
+    return [
+        *check_settings(settings),
+        check_database(settings.db_path),
+        *check_catalogs(),
+        *check_content(settings),
+        await check_bot_api(settings),
+    ]

@@ -1,0 +1,48 @@
+"""`sensus-bot doctor`: every check in plain words, exit status 1 when something must be fixed."""
+
+import asyncio
+import sqlite3
+
+from tests.fake_telegram import FakeTelegram
+from tests.harness import run_cli
+
+
+async def doctor(env: dict[str, str]) -> tuple[int, list[str]]:
+    result = await asyncio.to_thread(run_cli, "doctor", env=env, check=False)
+    return result.returncode, result.stdout.splitlines()
+
+
+async def test_a_ready_setup_passes_every_check(telegram: FakeTelegram, tmp_path):
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_URL": telegram.url,
+        "SENSUS_DB": str(tmp_path / "sensus.db"),
+        "SENSUS_ADMINS": "900",
+    }
+    status, lines = await doctor(env)
+    assert status == 0, lines
+    assert lines[-1] == "ready to run"
+    assert f"✓ Bot API: {telegram.url} answers as @sensus_test_bot" in lines
+    assert "✓ content: 42 FAQ topics, 11 guide steps" in lines
+    assert not [line for line in lines if line.startswith(("✗", "!"))]
+
+
+async def test_each_problem_is_named_in_plain_words(telegram: FakeTelegram, tmp_path):
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as raw:
+        raw.execute("PRAGMA user_version = 999")
+    env = {"TELEGRAM_BOT_TOKEN": "1:wrong", "TELEGRAM_API_URL": telegram.url}
+    status, lines = await doctor(env | {"SENSUS_DB": str(newer)})
+    assert status == 1
+    assert any(
+        line.startswith("✗ database:") and "newer than this sensus-bot" in line for line in lines
+    )
+    assert f"✗ Bot API: {telegram.url} rejects the token" in lines
+    assert "! settings: SENSUS_ADMINS is empty: nobody can appoint staff" in lines
+
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is not a database" * 100)
+    status, lines = await doctor({"SENSUS_DB": str(damaged)})
+    assert status == 1
+    assert any(line.startswith("✗ database:") and "not a usable SQLite" in line for line in lines)
+    assert "✗ settings: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)" in lines
