@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import RateLimitItem, parse
+
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -27,6 +29,7 @@ SETTING_NAMES = (
     "SENSUS_QUIET_HOURS",
     "SENSUS_SEND_RATE",
     "SENSUS_PAID_BROADCAST",
+    "SENSUS_FLOOD_LIMIT",
 )
 
 
@@ -54,6 +57,7 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(21), time(7))
     send_rate: float = 30.0  # messages per second sent on the bot's own initiative
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
+    flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
 
     @property
     def bot_api_base_url(self) -> str:
@@ -107,6 +111,7 @@ def load_settings(
         quiet_hours=_quiet_hours(values.get("SENSUS_QUIET_HOURS", "21:00-07:00")),
         send_rate=_send_rate(values.get("SENSUS_SEND_RATE", "30"), paid),
         paid_broadcast=paid,
+        flood_limit=_flood_limit(values.get("SENSUS_FLOOD_LIMIT", "20/minute")),
     )
 
 
@@ -181,6 +186,18 @@ def _flag(name: str, value: str) -> bool:
     if value.lower() in ("0", "off", "false", "no"):
         return False
     raise ConfigError(name, f"expected on or off, not {value!r}")
+
+
+def _flood_limit(value: str) -> RateLimitItem | None:
+    """Messages one person may send, e.g. ``20/minute`` or ``5/10 seconds``; ``off``."""
+    if value.strip().lower() == "off":
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        raise ConfigError(
+            "SENSUS_FLOOD_LIMIT", f"expected e.g. 20/minute or off, not {value!r}"
+        ) from None
 
 
 def _send_rate(value: str, paid: bool) -> float:

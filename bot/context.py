@@ -5,6 +5,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
@@ -36,6 +38,11 @@ class Services:
     repository: Repository | None = None
     sender: "Sender | None" = None
     background: set["asyncio.Task[None]"] = field(default_factory=set)
+    # Flood control counts in memory on purpose: nothing is written per message, and a
+    # restart forgives everyone.
+    rate_limiter: MovingWindowRateLimiter = field(
+        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
+    )
 
     def now(self) -> float:
         """The bot's clock as epoch seconds."""

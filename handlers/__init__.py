@@ -14,6 +14,7 @@ from handlers import (
     errors,
     fallback,
     faq,
+    flood,
     groups,
     guide,
     identity,
@@ -26,6 +27,7 @@ from handlers import (
     start,
 )
 
+FLOOD_GROUP = -2  # a flooding person's updates stop here, before any database work
 SESSION_GROUP = -1
 GUARD_GROUP = 0  # identity numbers and secrets are caught before any feature sees them
 FEATURE_GROUP = 1
@@ -48,7 +50,8 @@ FEATURES: list[ModuleType] = [
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the session loader, every feature in order, and the error handler."""
+    """Register the flood check, the session loader, every feature in order, the error handler."""
+    application.add_handlers(flood.handlers(), group=FLOOD_GROUP)
     application.add_handlers(session.handlers(), group=SESSION_GROUP)
     application.add_handlers(identity.handlers(), group=GUARD_GROUP)
     for feature in FEATURES:
