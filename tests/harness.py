@@ -2,8 +2,10 @@
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -200,3 +202,49 @@ async def start_bot_process(api_url: str, db: Path, **settings: str) -> asyncio.
 def clean_env() -> dict[str, str]:
     """This machine's environment without any bot settings."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
+
+
+async def ready(person: Person) -> None:
+    """``person`` starts the bot and picks Indonesian."""
+    await person.send("/start")
+    await person.press("Bahasa Indonesia")
+
+
+def invitation_code(text: str) -> str:
+    """The code in an RT invitation link."""
+    found = re.search(r"start=rt-([A-Za-z0-9_\-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+async def bot_joins(bot: RunningBot, chat: dict, by: dict, status: str = "member") -> None:
+    """``by`` adds the bot to ``chat``."""
+    api = bot.telegram.api
+    change = {
+        "chat": chat,
+        "from": by,
+        "date": int(time.time()),
+        "old_chat_member": {"user": api.bot_user, "status": "left"},
+        "new_chat_member": {"user": api.bot_user, "status": status},
+    }
+    await bot.processed(await bot.telegram.push({"my_chat_member": change}))
+
+
+async def say_in_group(bot: RunningBot, person: dict, text: str, chat: dict) -> None:
+    """``person`` writes ``text`` in the group ``chat``."""
+    api = bot.telegram.api
+    await bot.processed(await bot.telegram.push(api.incoming_message(person, text, chat)))
+
+
+async def rt_head_with_group(
+    bot: RunningBot, admin: Person, user_id: int, group: dict, area: str = "53.01 Oelnasi RT 01"
+) -> Person:
+    """An RT head invited by ``admin`` who added the bot to ``group`` and linked it."""
+    rt = bot.person(user_id, "Bu RT")
+    await ready(rt)
+    code = invitation_code((await admin.send(f"/undang_rt {area}"))[0]["text"])
+    await rt.send(f"/start rt-{code}")
+    bot.telegram.api.chat_admins[group["id"]] = {user_id}
+    await bot_joins(bot, group, rt.user)
+    await say_in_group(bot, rt.user, "/hubungkan", group)
+    return rt

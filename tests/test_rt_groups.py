@@ -1,44 +1,24 @@
 """Staff, RT heads and their groups through the fake Bot API; every refusal on the server."""
 
-import re
 import sqlite3
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import FixedClock
 from tests.conftest import ADMIN_ID
-from tests.harness import Person, RunningBot, eventually, run_bot, texts_to
+from tests.harness import (
+    RunningBot,
+    bot_joins,
+    eventually,
+    invitation_code,
+    ready,
+    rt_head_with_group,
+    run_bot,
+    say_in_group,
+    texts_to,
+)
 
 GROUP = {"id": -900, "type": "group", "title": "Warga RT 05 Fatululi"}
-
-
-async def ready(person: Person) -> None:
-    await person.send("/start")
-    await person.press("Bahasa Indonesia")
-
-
-def invitation_code(text: str) -> str:
-    found = re.search(r"start=rt-([A-Za-z0-9_\-]+)", text)
-    assert found, text
-    return found.group(1)
-
-
-async def bot_joins(bot: RunningBot, chat: dict, by: dict, status: str = "member") -> None:
-    api = bot.telegram.api
-    change = {
-        "chat": chat,
-        "from": by,
-        "date": int(time.time()),
-        "old_chat_member": {"user": api.bot_user, "status": "left"},
-        "new_chat_member": {"user": api.bot_user, "status": status},
-    }
-    await bot.processed(await bot.telegram.push({"my_chat_member": change}))
-
-
-async def say_in_group(bot: RunningBot, person: dict, text: str, chat: dict = GROUP) -> None:
-    api = bot.telegram.api
-    await bot.processed(await bot.telegram.push(api.incoming_message(person, text, chat)))
 
 
 async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: RunningBot, db_path):
@@ -64,10 +44,10 @@ async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: Runnin
 
     await bot_joins(bot, GROUP, rt.user)
     assert "/hubungkan" in bot.telegram.api.chat_messages(-900)[-1]["text"]
-    await say_in_group(bot, rt.user, "/hubungkan")  # not an admin of the group yet
+    await say_in_group(bot, rt.user, "/hubungkan", GROUP)  # not an admin of the group yet
     assert "Hanya admin grup" in bot.telegram.api.chat_messages(-900)[-1]["text"]
     bot.telegram.api.chat_admins[-900] = {8002}
-    await say_in_group(bot, rt.user, "/hubungkan")
+    await say_in_group(bot, rt.user, "/hubungkan", GROUP)
     assert "terhubung dengan Kota Kupang" in bot.telegram.api.chat_messages(-900)[-1]["text"]
 
     shown = await rt.send("/umumkan Kerja bakti & <pendataan> hari Sabtu pukul 08.00")
@@ -83,18 +63,6 @@ async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: Runnin
         actions = [row[0] for row in raw.execute("SELECT action FROM role_audit ORDER BY id")]
     assert code not in stored and len(stored[0]) == 64  # only a hash is kept
     assert actions == ["grant-staff", "invite-rt", "join-rt", "link-group"]
-
-
-async def rt_head_with_group(bot: RunningBot, admin: Person, user_id: int, group: dict) -> Person:
-    """An RT head invited by ``admin`` who added the bot to ``group`` and linked it."""
-    rt = bot.person(user_id, "Bu RT")
-    await ready(rt)
-    code = invitation_code((await admin.send("/undang_rt 53.01 Oelnasi RT 01"))[0]["text"])
-    await rt.send(f"/start rt-{code}")
-    bot.telegram.api.chat_admins[group["id"]] = {user_id}
-    await bot_joins(bot, group, rt.user)
-    await say_in_group(bot, rt.user, "/hubungkan", group)
-    return rt
 
 
 async def test_a_group_migrated_mid_way_keeps_getting_announcements(bot: RunningBot):
