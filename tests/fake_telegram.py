@@ -32,6 +32,9 @@ class Limits:
     group_per_minute: int = 20
 
 
+DROP = 0  # a Fault status: close the connection without an answer
+
+
 @dataclass
 class Fault:
     """One injected failure of a method."""
@@ -153,6 +156,9 @@ class FakeTelegram:
         if fault:
             injected = fault.popleft()
             await asyncio.sleep(injected.delay)
+            if injected.status == DROP and request.transport is not None:
+                request.transport.close()  # the client sees the connection die mid-request
+                return web.Response()
             body = BotApiError(injected.status, injected.description, injected.parameters).payload()
             return web.json_response(body, status=injected.status)
         try:
