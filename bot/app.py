@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -163,3 +164,26 @@ async def running(application: AnyApplication, *, poll: bool) -> AsyncIterator[A
 def run_polling(application: Application) -> None:  # type: ignore[type-arg]
     """Long polling until SIGINT/SIGTERM, as python-telegram-bot does it."""
     application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram sends updates (the public URL) and where this process listens."""
+
+    url: str
+    listen: str
+    port: int
+    path: str
+
+
+def run_webhook(application: Application, webhook: Webhook, secret: str) -> None:  # type: ignore[type-arg]
+    """Serve Telegram's webhook calls until SIGINT/SIGTERM; calls without ``secret`` in the
+    X-Telegram-Bot-Api-Secret-Token header are refused (403) by python-telegram-bot."""
+    application.run_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=webhook.path,
+        webhook_url=webhook.url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )

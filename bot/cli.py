@@ -5,17 +5,19 @@ import asyncio
 import html
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 import bot
-from bot.app import CALENDAR_POLL, build_application, run_polling
+from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import FAIL, diagnose
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
@@ -47,7 +49,17 @@ def parser() -> argparse.ArgumentParser:
         "--now", metavar="ISO", help="fix the bot's clock, e.g. 2020-01-20T09:00+08:00 (SENSUS_NOW)"
     )
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("run", help="run the bot with long polling against the Bot API")
+    run = commands.add_parser("run", help="run the bot (long polling, or a webhook)")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates at this public https URL instead of polling (needs --listen)",
+    )
+    run.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="where the webhook server listens, e.g. 127.0.0.1:8443 behind a reverse proxy",
+    )
     shell = commands.add_parser("shell", help="chat with the bot in this terminal, offline")
     shell.add_argument("--user-id", type=int, default=1, help="your pretend Telegram user id")
     shell.add_argument("--name", default="Warga", help="your pretend first name")
@@ -117,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             environ, config_file=args.config, known_languages=frozenset(load_languages())
         )
         if args.command == "run":
-            return run(settings)
+            return run(settings, webhook_of(args.webhook, args.listen))
         if args.command == "shell":
             return shell(settings, args)
         if args.command == "faq":
@@ -143,14 +155,34 @@ def fail(message: str) -> int:
     return 2
 
 
-def run(settings: Settings) -> int:
-    """Long polling until stopped."""
+def run(settings: Settings, webhook: Webhook | None) -> int:
+    """Long polling, or a webhook server, until SIGINT/SIGTERM."""
     token = settings.require_token()
-    setup_logging(settings.log_level, secrets=[token])
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    setup_logging(settings.log_level, secrets=[token, secret])
     asyncio.run(check_database(settings.db_path))
     asyncio.run(check_bot_api(settings))
-    run_polling(build_application(settings))
+    application = build_application(settings)
+    if webhook is None:
+        run_polling(application)
+    else:
+        run_webhook(application, webhook, secret)
     return 0
+
+
+def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
+    """The webhook options, checked: both or neither, an https URL, HOST:PORT."""
+    if url is None and listen is None:
+        return None
+    if url is None or listen is None:
+        raise ConfigError("--webhook", "--webhook URL and --listen HOST:PORT go together")
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise ConfigError("--webhook", f"Telegram only calls https URLs, not {url!r}")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("--listen", f"expected HOST:PORT such as 127.0.0.1:8443, not {listen!r}")
+    return Webhook(url=url, listen=host, port=int(port), path=parsed.path.strip("/"))
 
 
 def shell(settings: Settings, args: argparse.Namespace) -> int:

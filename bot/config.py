@@ -1,6 +1,7 @@
 """Settings from environment variables, optionally preceded by a TOML file."""
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ SETTING_NAMES = (
     "SENSUS_SEND_RATE",
     "SENSUS_PAID_BROADCAST",
     "SENSUS_FLOOD_LIMIT",
+    "SENSUS_WEBHOOK_SECRET",
 )
 
 
@@ -58,6 +60,7 @@ class Settings:
     send_rate: float = 30.0  # messages per second sent on the bot's own initiative
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
     flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
+    webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
 
     @property
     def bot_api_base_url(self) -> str:
@@ -112,6 +115,7 @@ def load_settings(
         send_rate=_send_rate(values.get("SENSUS_SEND_RATE", "30"), paid),
         paid_broadcast=paid,
         flood_limit=_flood_limit(values.get("SENSUS_FLOOD_LIMIT", "20/minute")),
+        webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
     )
 
 
@@ -186,6 +190,13 @@ def _flag(name: str, value: str) -> bool:
     if value.lower() in ("0", "off", "false", "no"):
         return False
     raise ConfigError(name, f"expected on or off, not {value!r}")
+
+
+def _webhook_secret(value: str | None) -> str | None:
+    """Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -."""
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ConfigError("SENSUS_WEBHOOK_SECRET", "use 1-256 characters: letters, digits, _ and -")
+    return value
 
 
 def _flood_limit(value: str) -> RateLimitItem | None:

@@ -193,6 +193,7 @@ class LocalBotApi:
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self.admin_chats: set[int] = set()  # groups where the bot may delete others' messages
         self.chat_admins: dict[int, set[int]] = {}  # group -> its administrators' user ids
+        self.webhook: dict[str, Any] = {}  # setWebhook's parameters, while one is set
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._open_queries: set[str] = set()
         self._query_ids = itertools.count(1)
@@ -262,6 +263,20 @@ class LocalBotApi:
 
     def _m_getme(self, params: dict[str, Any]) -> Any:
         return self.bot_user
+
+    def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = dict(params)
+        return True
+
+    def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": 0}  # fmt: skip
 
     def _m_logout(self, params: dict[str, Any]) -> Any:
         return True
@@ -400,9 +415,6 @@ class LocalBotApi:
         if len(text) > limit:
             raise bad_request(f"{key} is too long")
         self.descriptions[(key, params.get("language_code", ""))] = text
-        return True
-
-    def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
         return True
 
     # Checks

@@ -171,6 +171,10 @@ class FakeTelegram:
                 self.flood_hits += 1
                 flood = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
                 return web.json_response(flood.payload(), status=429)
+            if method == "getUpdates" and self.api.webhook:
+                raise BotApiError(
+                    409, "Conflict: can't use getUpdates method while webhook is active"
+                )
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
             else:

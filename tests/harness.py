@@ -183,15 +183,18 @@ def run_cli(
     )
 
 
-async def start_bot_process(api_url: str, db: Path, **settings: str) -> asyncio.subprocess.Process:
-    """``sensus-bot run`` in a child process against ``api_url`` with ``db`` and ``settings``
-    (SENSUS_* names); stderr is piped, for the test to show on failure."""
+async def start_bot_process(
+    api_url: str, db: Path, *args: str, **settings: str
+) -> asyncio.subprocess.Process:
+    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` and
+    ``settings`` (SENSUS_* names); stderr is piped, for the test to show on failure."""
     env = clean_env() | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_url}
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "run",
+        *args,
         env=env | {"SENSUS_DB": str(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
         cwd=db.parent,
         stdout=asyncio.subprocess.DEVNULL,
