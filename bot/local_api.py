@@ -275,8 +275,11 @@ class LocalBotApi:
         return True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": 0}  # fmt: skip
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
 
     def _m_logout(self, params: dict[str, Any]) -> Any:
         return True

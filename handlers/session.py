@@ -1,17 +1,20 @@
 """Loads the person behind each update once, before any feature handler runs."""
 
 from telegram import Update
-from telegram.ext import BaseHandler, TypeHandler
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import SensusContext
 from handlers.ui import is_private
 
 
 async def load_user(update: Update, context: SensusContext) -> None:
-    """Put the stored user (created on first private contact) and their translator on context."""
+    """Put the stored user (created on first private contact) and their translator on context;
+    stop updates from other bots here."""
     services = context.services
     person = update.effective_user
-    if person is None or person.is_bot:
+    if person is not None and person.is_bot:
+        raise ApplicationHandlerStop  # other bots get no answer and leave no trace
+    if person is None:
         return
     guess = services.i18n.guess(person.language_code, services.settings.default_lang)
     if is_private(update):

@@ -61,6 +61,7 @@ class FakeTelegram:
         self.server_error_rate = 0.0  # share of sendMessage calls answered 502
         self.blocked_chats: set[int] = set()  # people who blocked the bot: 403
         self.migrated_chats: dict[int, int] = {}  # old group id -> supergroup id: 400
+        self.rejected: list[tuple[str, str]] = []  # calls the Bot API would refuse as invalid
         self._random = random.Random(2020)
         self.flood_hits = 0  # 429 answers given because a limit was exceeded
         self._recent: deque[float] = deque()
@@ -180,6 +181,7 @@ class FakeTelegram:
             else:
                 result = self.api.call(method, params)
         except BotApiError as error:
+            self.rejected.append((method, error.description))
             return web.json_response(error.payload(), status=error.code)
         return web.json_response({"ok": True, "result": result})
 

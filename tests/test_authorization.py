@@ -13,8 +13,17 @@ from tests.harness import Person, RunningBot, ready, rt_head_with_group, say_in_
 REFUSAL = "Maaf, ini hanya untuk petugas sensus yang berwenang."
 GROUP = {"id": -950, "type": "group", "title": "RT 03 Oebobo"}
 OTHER_GROUP = {"id": -951, "type": "group", "title": "RT 07 Oelnasi"}
-TABLES = ("roles", "role_audit", "rt_invitations", "groups", "announcements", "broadcasts",
-          "broadcast_texts", "outbox", "calendar_revisions")  # fmt: skip
+TABLES = (
+    "roles",
+    "role_audit",
+    "rt_invitations",
+    "groups",
+    "announcements",
+    "broadcasts",
+    "broadcast_texts",
+    "outbox",
+    "calendar_revisions",
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +87,11 @@ async def cast(bot: RunningBot) -> dict[str, Person]:
 def refused(bot: RunningBot, person: Person, before: int) -> bool:
     """Whether the bot's answer to ``person`` since call ``before`` was a refusal."""
     calls = bot.telegram.calls[before:]
-    texts = [str(c.params.get("text")) for c in calls if c.method in ("sendMessage",
-             "answerCallbackQuery")]  # fmt: skip
+    texts = [
+        str(c.params.get("text"))
+        for c in calls
+        if c.method in ("sendMessage", "answerCallbackQuery")
+    ]
     group_denial = "Hanya admin grup ini yang bisa menghubungkannya."
     return any(text in (REFUSAL, group_denial) for text in texts)
 

@@ -22,10 +22,13 @@ def private_sends(telegram: FakeTelegram) -> Counter[int]:
 async def test_polling_backs_off_and_recovers_without_losing_or_repeating_updates(
     bot: RunningBot, telegram: FakeTelegram
 ):
-    people = [bot.telegram.api.incoming_message(p, "/start") for p in (
-        {"id": 6000 + n, "is_bot": False, "first_name": f"W{n}", "language_code": "id"}
-        for n in range(8)
-    )]  # fmt: skip
+    people = [
+        bot.telegram.api.incoming_message(p, "/start")
+        for p in (
+            {"id": 6000 + n, "is_bot": False, "first_name": f"W{n}", "language_code": "id"}
+            for n in range(8)
+        )
+    ]
     telegram.fail("getUpdates", 502, "Bad Gateway")
     telegram.fail("getUpdates", 429, "Too Many Requests: retry after 1", retry_after=1)
     telegram.fail("getUpdates", DROP, "connection dropped")
