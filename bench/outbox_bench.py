@@ -101,9 +101,10 @@ class FakeProcess:
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
 
-    def stats(self) -> dict[str, Any]:
-        """What the fake saw: 429 answers and each send's chat and monotonic time."""
-        with urllib.request.urlopen(f"{self.url}/_fake/stats") as answer:
+    def stats(self, start: int = 0) -> dict[str, Any]:
+        """What the fake saw: 429 answers and each send's chat and monotonic time (of the
+        calls from number ``start`` on), and how many calls there were."""
+        with urllib.request.urlopen(f"{self.url}/_fake/stats?from={start}") as answer:
             return dict(json.load(answer))
 
     def close(self) -> None:

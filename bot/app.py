@@ -19,6 +19,7 @@ from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.guide import load_guide
+from bot.http import AiohttpRequest
 from bot.i18n import LOCALES_DIR, I18n, load_i18n
 from bot.planning import active_calendar
 from bot.processing import ChatOrderedUpdateProcessor
@@ -58,8 +59,8 @@ def build_application(
         .post_stop(stop_background)
         .post_shutdown(close_services)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    builder = builder.request(request or AiohttpRequest(connections=64))
+    builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
     application: AnyApplication = builder.build()
     i18n = i18n or load_i18n()
     configured = load_calendar(settings.calendar_path)

@@ -13,13 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
-
 import bot
 from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings
-from bot.doctor import FAIL, diagnose
+from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
 from bot.domain.audience import parse_audience
 from bot.domain.calendar import CalendarError, load_calendar
@@ -161,7 +158,7 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     setup_logging(settings.log_level, secrets=[token, secret])
     asyncio.run(check_database(settings.db_path))
-    asyncio.run(check_bot_api(settings))
+    asyncio.run(reach_bot_api(settings))
     application = build_application(settings)
     if webhook is None:
         run_polling(application)
@@ -252,22 +249,6 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(html_to_text(answer))
     return 0
-
-
-async def check_bot_api(settings: Settings) -> None:
-    """Call getMe once, so a wrong token or URL fails before polling starts."""
-    telegram = Bot(settings.require_token(), base_url=settings.bot_api_base_url)
-    try:
-        async with telegram:
-            await telegram.get_me()
-    except InvalidToken:
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN", "rejected by the Bot API (check the token)"
-        ) from None
-    except NetworkError as error:
-        raise ConfigError(
-            "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
-        ) from None
 
 
 async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:

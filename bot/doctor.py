@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
@@ -115,18 +115,30 @@ def check_content(settings: Settings, locales_dir: Path = LOCALES_DIR) -> Iterat
     )
 
 
+async def reach_bot_api(settings: Settings) -> str:
+    """Call getMe once; the bot's username, or ConfigError naming the setting at fault."""
+    try:
+        async with Bot(settings.require_token(), base_url=settings.bot_api_base_url) as bot:
+            return (await bot.get_me()).username or ""
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "rejected by the Bot API (check the token)"
+        ) from None
+    except NetworkError as error:
+        raise ConfigError(
+            "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
+        ) from None
+
+
 async def check_bot_api(settings: Settings) -> Finding:
     """getMe answers with this token at the configured URL."""
     if not settings.token:
         return Finding(FAIL, "Bot API", "not checked without a token")
     try:
-        async with Bot(settings.token, base_url=settings.bot_api_base_url) as telegram:
-            me = await telegram.get_me()
-    except InvalidToken:
-        return Finding(FAIL, "Bot API", f"{settings.api_url} rejects the token")
-    except NetworkError as error:
-        return Finding(FAIL, "Bot API", f"cannot reach {settings.api_url}: {error.message}")
-    return Finding(OK, "Bot API", f"{settings.api_url} answers as @{me.username}")
+        username = await reach_bot_api(settings)
+    except ConfigError as error:
+        return Finding(FAIL, "Bot API", str(error))
+    return Finding(OK, "Bot API", f"{settings.api_url} answers as @{username}")
 
 
 async def diagnose(settings: Settings) -> list[Finding]:

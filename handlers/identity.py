@@ -123,7 +123,7 @@ async def guard(update: Update, context: SensusContext) -> None:
             raise ApplicationHandlerStop
         return
     awaiting: Kind | None = None
-    if context.account is not None:
+    if context.account is not None and _DIGITS.search(text):  # a check needs digits
         progress = await context.services.repo.guide_progress(context.account.user_id)
         if progress is not None and progress.awaiting_check in ("nik", "kk"):
             awaiting = "nik" if progress.awaiting_check == "nik" else "kk"

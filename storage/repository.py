@@ -254,14 +254,14 @@ class Repository:
         user = await self.get_user(user_id)
         if user is None:
             stamp = now.isoformat()
-            await self._write(
+            created = await self._one(
                 "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO NOTHING",
+                " ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen"
+                " RETURNING *",
                 (user_id, lang_guess, stamp, stamp),
             )
-            created = await self.get_user(user_id)
             assert created is not None
-            return created
+            return _user(created)
         if now - user.last_seen >= LAST_SEEN_RESOLUTION:
             await self._write(
                 "UPDATE users SET last_seen = ? WHERE user_id = ?", (now.isoformat(), user_id)

@@ -78,10 +78,11 @@ class FakeTelegram:
 
     async def start(self) -> str:
         """Listen on a free 127.0.0.1 port."""
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # benchmarks post big batches
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
         app.router.add_get("/_fake/stats", self._stats)
+        app.router.add_post("/_fake/updates", self._offer)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,10 +134,20 @@ class FakeTelegram:
     # The HTTP side
 
     async def _stats(self, request: web.Request) -> web.Response:
-        """The 429 count and each sendMessage's chat and monotonic time (comparable across
+        """The 429 count, each sendMessage's chat and monotonic time (comparable across
         processes on one machine), for benchmarks that run the fake in another process."""
-        sends = [[c.chat_id, c.at] for c in self.calls if c.method == "sendMessage"]
-        return web.json_response({"flood_hits": self.flood_hits, "sends": sends})
+        start = int(request.query.get("from", 0))  # calls seen before: a client's last count
+        sends = [[c.chat_id, c.at] for c in self.calls[start:] if c.method == "sendMessage"]
+        return web.json_response(
+            {"flood_hits": self.flood_hits, "sends": sends, "calls": len(self.calls)}
+        )
+
+    async def _offer(self, request: web.Request) -> web.Response:
+        """Queue the posted list of updates (benchmarks in another process); answer when it
+        was queued, on the monotonic clock of ``/_fake/stats``."""
+        for payload in await request.json():
+            await self.push(payload)
+        return web.json_response({"offered_at": time.monotonic()})
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

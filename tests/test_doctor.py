@@ -37,7 +37,7 @@ async def test_each_problem_is_named_in_plain_words(telegram: FakeTelegram, tmp_
     assert any(
         line.startswith("✗ database:") and "newer than this sensus-bot" in line for line in lines
     )
-    assert f"✗ Bot API: {telegram.url} rejects the token" in lines
+    assert "✗ Bot API: TELEGRAM_BOT_TOKEN: rejected by the Bot API (check the token)" in lines
     assert "! settings: SENSUS_ADMINS is empty: nobody can appoint staff" in lines
 
     damaged = tmp_path / "damaged.db"

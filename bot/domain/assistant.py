@@ -43,6 +43,10 @@ class FaqEngine:
     def __init__(self, content: FaqContent, matcher: FaqMatcher) -> None:
         self.content = content
         self.matcher = matcher
+        # Formatted dates of the calendar per reader kind: formatting them is most of an
+        # answer's cost, and they change only with the calendar.
+        self._values_of: Calendar | None = None
+        self._values: dict[tuple[str, str, str], dict[str, str]] = {}
 
     @classmethod
     def load(cls, locales_dir: Path, languages: Iterable[str]) -> "FaqEngine":
@@ -62,5 +66,9 @@ class FaqEngine:
 
     def answer(self, topic: Topic, reader: Reader, calendar: Calendar) -> str:
         """The topic's answer for this reader, with dates from the calendar."""
-        values = calendar_values(calendar, reader.locale, reader.lang, reader.zone)
-        return render_answer(topic, reader.lang, calendar.access, values)
+        if self._values_of is not calendar:
+            self._values_of, self._values = calendar, {}
+        key = (reader.locale, reader.lang, reader.zone.key)
+        if key not in self._values:
+            self._values[key] = calendar_values(calendar, reader.locale, reader.lang, reader.zone)
+        return render_answer(topic, reader.lang, calendar.access, self._values[key])
