@@ -21,16 +21,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bench.machine import describe
 from bot.domain.calendar import load_calendar, shipped_calendar_path
 from bot.domain.reminders import occurrences, send_time
+from bot.http import AiohttpRequest
 from bot.planning import plan_reminders
 from bot.sender import Sender
 from storage import Repository
 from tests.fake_telegram import TOKEN
-from tests.harness import start_bot_process
+from tests.harness import seed_broadcast, start_bot_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = (clock_time(21), clock_time(7))
@@ -113,11 +114,10 @@ class FakeProcess:
         self.process.wait()
 
 
-def new_bot(url: str) -> Bot:
-    """A Bot with the connection pool python-telegram-bot's ApplicationBuilder gives."""
-    return Bot(
-        TOKEN, base_url=f"{url}/bot{{token}}", request=HTTPXRequest(connection_pool_size=256)
-    )
+def new_bot(url: str, request: BaseRequest | None = None) -> Bot:
+    """A Bot with the HTTP backend the bot uses (aiohttp), or the one given."""
+    backend = request or AiohttpRequest(connections=64)
+    return Bot(TOKEN, base_url=f"{url}/bot{{token}}", request=backend)
 
 
 async def sending(rate: float, paid: bool, count: int, spread: float = 0.0) -> dict[str, Any]:
@@ -207,16 +207,7 @@ async def broadcast_killed_mid_way(count: int, rate: float) -> dict[str, Any]:
     settings = {"SENSUS_PAID_BROADCAST": "on", "SENSUS_SEND_RATE": str(rate)}
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "crash.db"
-        repo = await Repository.open(db)
-        now = datetime.now(UTC)
-        for user_id in people:
-            await repo.seen_user(user_id, "id", now)
-        broadcast = await repo.create_broadcast("bench", {"id": "Info"}, "all", 0.0, now)
-        await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
-        key = f"broadcast:{broadcast}"
-        for chat_id in groups:
-            await repo.enqueue(chat_id, None, "broadcast", key, key, 0.0)
-        await repo.close()
+        await seed_broadcast(db, people, groups)
         started = time.monotonic()
         first = await start_bot_process(fake.url, db, **settings)
         while len(fake.stats()["sends"]) < count // 2:
@@ -251,10 +242,10 @@ async def broadcast_killed_mid_way(count: int, rate: float) -> dict[str, Any]:
     }
 
 
-async def bare_loop(count: int) -> float:
+async def bare_loop(count: int, request: BaseRequest) -> float:
     """Messages per second of a plain ``await bot.send_message`` loop, the ceiling here."""
     fake = FakeProcess(limits=False)
-    async with new_bot(fake.url) as bot:
+    async with new_bot(fake.url, request) as bot:
         started = time.perf_counter()
         for n in range(count):
             await bot.send_message(200_000 + n, "Pengingat sensus", allow_paid_broadcast=True)
@@ -271,7 +262,13 @@ async def main() -> None:
         "planning": await planning(10_000 if quick else 100_000),
         "rate_30": await sending(30.0, False, 150 if quick else 600),
         "rate_500_paid": await sending(500.0, True, 1000 if quick else 5000),
-        "bare_ptb_loop_rate": await bare_loop(1000 if quick else 3000),
+        "rate_1000_paid": await sending(1000.0, True, 1000 if quick else 5000),
+        "bare_ptb_loop_rate_httpx": await bare_loop(
+            1000 if quick else 3000, HTTPXRequest(connection_pool_size=256)
+        ),
+        "bare_ptb_loop_rate_aiohttp": await bare_loop(
+            1000 if quick else 3000, AiohttpRequest(connections=64)
+        ),
         "broadcast_under_faults": await faulty_broadcast(1000 if quick else 10_000, 500.0),
         "broadcast_killed_mid_way": await broadcast_killed_mid_way(
             1000 if quick else 10_000, 500.0

@@ -150,15 +150,14 @@ class Sender:
             await self.repo.mark_sent(sent, self.now())
 
     async def _room_for_another(self) -> None:
-        """Keep just enough requests in flight to hold the rate at the observed latency.
-
-        More concurrent requests than that only slow the HTTP client down.
+        """Keep about twice the requests in flight the rate needs at the observed latency:
+        enough to ride over slow answers, few enough not to crowd the HTTP client.
         """
         while not self._stopping:
             # The round trip's floor, not its average: the average also counts time spent
             # queuing for this process's own CPU, and more requests would only add to it.
             floor = sorted(self._latencies)[len(self._latencies) // 10]
-            limit = max(1, min(MAX_IN_FLIGHT, math.ceil(self.rate * floor)))
+            limit = max(1, min(MAX_IN_FLIGHT, math.ceil(2 * self.rate * floor)))
             if self._sending < limit:
                 return
             self._request_done.clear()

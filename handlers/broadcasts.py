@@ -20,7 +20,7 @@ from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.i18n import N_, SOURCE_LANGUAGE, Translator
 from handlers.auth import is_staff, refuse
 from handlers.reminders import GROUP_LABELS, offered_groups
-from handlers.ui import edit_in_place, keyboard
+from handlers.ui import edit_in_place, keyboard, two_a_row
 from storage.repository import Broadcast, OutboxRow, text_in
 
 MAX_TEXT = 3500
@@ -137,7 +137,7 @@ async def choose_region(update: Update, context: SensusContext) -> None:
     name = region_name(province)
     if name is None:
         buttons = [(n, Callback("bc", "regions", prefix + code)) for code, n in provinces()]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows = two_a_row(buttons)
         await edit_in_place(query, t._("Pilih provinsi:"), keyboard(rows))
         return
     whole = t._("Seluruh {province}").format(province=name)
@@ -145,7 +145,7 @@ async def choose_region(update: Update, context: SensusContext) -> None:
         (n, Callback("bc", "aud", f"{prefix}region={code}")) for code, n in regencies(province)
     ]
     rows = [[(whole, Callback("bc", "aud", f"{prefix}region={province}"))]]
-    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows += two_a_row(buttons)
     rows.append([(t._("🗺 Provinsi lain"), Callback("bc", "regions", prefix))])
     rows.append([(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast.id)))])
     await edit_in_place(query, t._("Pilih wilayah:"), keyboard(rows))

@@ -20,7 +20,7 @@ from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
 from bot.planning import plan_reminders
-from handlers.ui import MembershipHandler, as_button, edit_in_place, keyboard
+from handlers.ui import MembershipHandler, as_button, edit_in_place, keyboard, two_a_row
 from storage.repository import OutboxRow
 
 GROUP_LABELS = {
@@ -140,7 +140,7 @@ def region_keyboard(context: SensusContext, province: str) -> InlineKeyboardMark
     """The regencies of a province, two a row, then other provinces and Back."""
     t = context.t
     buttons = [(name, Callback("remind", "region", code)) for code, name in regencies(province)]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = two_a_row(buttons)
     rows.append([(t._("🗺 Provinsi lain"), Callback("remind", "provinces"))])
     rows.append([(t._("⬅️ Kembali"), Callback("remind", "show"))])
     return keyboard(rows)
@@ -168,7 +168,7 @@ async def pick_province(update: Update, context: SensusContext) -> None:
     assert query is not None
     await query.answer()
     buttons = [(name, Callback("remind", "regions", code)) for code, name in provinces()]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = two_a_row(buttons)
     await edit_in_place(query, context.t._("Pilih provinsi:"), keyboard(rows))
 
 

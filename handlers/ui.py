@@ -34,10 +34,14 @@ def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
     )
 
 
+def two_a_row(buttons: list[tuple[str, Callback]]) -> list[list[tuple[str, Callback]]]:
+    """Rows of two buttons (long lists of regions, the main menu)."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     """The main menu in the user's language, two buttons a row."""
-    buttons = [(t._(label), cb) for label, cb in MAIN_MENU]
-    return keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return keyboard(two_a_row([(t._(label), cb) for label, cb in MAIN_MENU]))
 
 
 def first_name(update: Update) -> str:

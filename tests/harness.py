@@ -6,8 +6,9 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.context import AnyApplication, Services, services_of
 from bot.domain.clock import Clock
 from bot.local_api import keyboard_buttons
+from storage import Repository
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 WAIT = 10.0
@@ -200,6 +202,21 @@ async def start_bot_process(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] = ()) -> None:
+    """A database where ``people`` (Indonesian readers) and ``groups`` are queued for one
+    broadcast, as a staff member's confirmed /siaran leaves it."""
+    repo = await Repository.open(db)
+    now = datetime.now(UTC)
+    for user_id in people:
+        await repo.seen_user(user_id, "id", now)
+    broadcast = await repo.create_broadcast("staff", {"id": "Info sensus"}, "all", 0.0, now)
+    await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
+    key = f"broadcast:{broadcast}"
+    for chat_id in groups:
+        await repo.enqueue(chat_id, None, "broadcast", key, key, 0.0)
+    await repo.close()
 
 
 def clean_env() -> dict[str, str]:

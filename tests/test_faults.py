@@ -4,13 +4,12 @@ import asyncio
 import random
 import signal
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.local_api import keyboard_buttons
 from storage import Repository
 from tests.fake_telegram import DROP, FakeTelegram
-from tests.harness import RunningBot, eventually, start_bot_process
+from tests.harness import RunningBot, eventually, seed_broadcast, start_bot_process
 
 
 def private_sends(telegram: FakeTelegram) -> Counter[int]:
@@ -74,13 +73,7 @@ class RemotePerson:
 async def test_kill_9_during_a_mixed_workload_loses_nothing(telegram: FakeTelegram, tmp_path):
     db = tmp_path / "sensus.db"
     recipients = range(7000, 7200)
-    repo = await Repository.open(db)
-    now = datetime.now(UTC)
-    for user_id in recipients:
-        await repo.seen_user(user_id, "id", now)
-    broadcast = await repo.create_broadcast("staff", {"id": "Info sensus"}, "all", 0.0, now)
-    await repo.queue_broadcast(broadcast, "u.user_id >= 7000", [], groups=False)
-    await repo.close()
+    await seed_broadcast(db, recipients)
     settings = {"SENSUS_SEND_RATE": "30", "SENSUS_QUIET_HOURS": "off"}
 
     first = await start_bot_process(telegram.url, db, **settings)
