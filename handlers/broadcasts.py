@@ -147,8 +147,15 @@ async def choose_region(update: Update, context: SensusContext) -> None:
     rows = [[(whole, Callback("bc", "aud", f"{prefix}region={province}"))]]
     rows += two_a_row(buttons)
     rows.append([(t._("🗺 Provinsi lain"), Callback("bc", "regions", prefix))])
-    rows.append([(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast.id)))])
-    await edit_in_place(query, t._("Pilih wilayah:"), keyboard(rows))
+    await edit_in_place(query, t._("Pilih wilayah:"), with_back(t, rows, broadcast.id))
+
+
+def with_back(
+    t: Translator, rows: list[list[tuple[str, Callback]]], broadcast_id: int
+) -> InlineKeyboardMarkup:
+    """The rows, then a button back to the audience choice."""
+    back = [(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast_id)))]
+    return keyboard([*rows, back])
 
 
 async def choose_subscribers(update: Update, context: SensusContext) -> None:
@@ -163,8 +170,9 @@ async def choose_subscribers(update: Update, context: SensusContext) -> None:
         [(t._(GROUP_LABELS[group]), Callback("bc", "aud", f"{broadcast.id}.reminder={group}"))]
         for group in offered_groups(context.services)
     ]
-    rows.append([(t._("⬅️ Kembali"), Callback("bc", "menu", str(broadcast.id)))])
-    await edit_in_place(query, t._("Pelanggan pengingat yang mana?"), keyboard(rows))
+    await edit_in_place(
+        query, t._("Pelanggan pengingat yang mana?"), with_back(t, rows, broadcast.id)
+    )
 
 
 async def choose_audience(update: Update, context: SensusContext) -> None:
