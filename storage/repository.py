@@ -147,6 +147,9 @@ class Repository:
     @classmethod
     async def open(cls, path: Path) -> "Repository":
         """Open (creating if needed) and migrate the database at ``path``."""
+        if not await asyncio.to_thread(path.parent.is_dir):
+            # Checked first: a failed aiosqlite.connect leaves its thread behind.
+            raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
