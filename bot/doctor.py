@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
+from bot.http import AiohttpRequest
 from bot.i18n import LOCALES_DIR, SOURCE_LANGUAGE, load_i18n
 from storage.repository import migrations
 
@@ -118,7 +119,11 @@ def check_content(settings: Settings, locales_dir: Path = LOCALES_DIR) -> Iterat
 async def reach_bot_api(settings: Settings) -> str:
     """Call getMe once; the bot's username, or ConfigError naming the setting at fault."""
     try:
-        async with Bot(settings.require_token(), base_url=settings.bot_api_base_url) as bot:
+        async with Bot(
+            settings.require_token(),
+            base_url=settings.bot_api_base_url,
+            request=AiohttpRequest(connections=1),  # the HTTP stack the bot itself uses
+        ) as bot:
             return (await bot.get_me()).username or ""
     except InvalidToken:
         raise ConfigError(
