@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.telegram_text import Refused, message_text, utf16_length
+from bot.telegram_text import Refused, RefusedAfterParsing, message_text, utf16_length
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -368,6 +368,8 @@ class LocalBotApi:
         for result in results:
             try:
                 _check_inline_result(result)
+            except RefusedAfterParsing:
+                raise
             except Refused as refused:
                 raise Refused(f"Can't parse inline query result: {refused}") from None
         ids = [str(result["id"]) for result in results]
@@ -494,16 +496,17 @@ def _checked_button(button: Any) -> dict[str, Any]:
     if not actions:
         raise Refused(problem + "Text buttons are unallowed in the inline keyboard")
     if not button["text"]:
-        raise Refused("Inline keyboard button text must be non-empty")
+        raise RefusedAfterParsing("Inline keyboard button text must be non-empty")
     action = actions[0]
     if action == "callback_data" and len(str(button[action]).encode("utf-8")) > MAX_CALLBACK_DATA:
-        raise Refused("BUTTON_DATA_INVALID")
+        raise RefusedAfterParsing("BUTTON_DATA_INVALID")
     kept = {key: button[key] for key in ("text", "style", "icon_custom_emoji_id") if key in button}
     return kept | {action: button[action]}
 
 
 def _check_inline_result(result: Any) -> None:
-    """Refuse an inline query result Telegram would refuse (articles are modelled in full)."""
+    """Refuse an inline query result as Telegram would (article results are modelled in
+    full; other types are refused as not modelled)."""
     if not isinstance(result, dict):
         raise Refused("Inline query result must be an object")
     for key in ("type", "id"):

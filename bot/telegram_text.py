@@ -48,6 +48,11 @@ class Refused(ValueError):
     adds "Bad Request: " (the local Bot API uses it for its other checks too)."""
 
 
+class RefusedAfterParsing(Refused):
+    """Refused by Telegram's servers once the Bot API had parsed the request, so the Bot API
+    does not prefix the error with the object it was parsing."""
+
+
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -55,23 +60,31 @@ def utf16_length(text: str) -> int:
 
 def message_text(text: str, parse_mode: str | None) -> str:
     """The text a message shows for ``text`` sent with ``parse_mode``, or Refused."""
+    return checked_length(parsed_text(text, parse_mode))
+
+
+def parsed_text(text: str, parse_mode: str | None) -> str:
+    """The visible text of ``text`` in ``parse_mode``: the Bot API's own checks."""
     if not text:
         raise Refused("Message text is empty")
     mode = (parse_mode or "").lower()
     if mode in ("", "none"):
-        shown = text
-    elif mode == "html":
-        shown = html_to_text(text)
-    elif mode in PARSE_MODES:
+        return text
+    if mode == "html":
+        return html_to_text(text)
+    if mode in PARSE_MODES:
         # Valid for Telegram, but nothing here parses it: refuse rather than pass it unchecked.
         raise Refused(f"{parse_mode} is not modelled by the local Bot API; use HTML")
-    else:
-        raise Refused("Unsupported parse_mode")
+    raise Refused("Unsupported parse_mode")
+
+
+def checked_length(shown: str) -> str:
+    """Visible text as Telegram keeps it: trimmed, 1-4096 characters."""
     shown = shown.strip(" \n")  # Telegram trims spaces and line breaks only
     if not shown:
-        raise Refused("Text must be non-empty")
+        raise RefusedAfterParsing("Text must be non-empty")
     if len(shown) > MAX_TEXT:
-        raise Refused("Message is too long")
+        raise RefusedAfterParsing("Message is too long")
     return shown
 
 
@@ -195,7 +208,7 @@ class _HtmlParser:
         if tag == "span" and argument != "spoiler":
             self._refuse(f'Tag "span" must have class "tg-spoiler" {where}')
         if tag == "tg-time" and unix_time > 0 and not TIME_FORMAT.fullmatch(argument):
-            raise Refused("Invalid date format used")
+            self._refuse("Invalid date format used")
         self.open.append((tag, argument, len(self.shown)))
         return at + 1
 
@@ -235,7 +248,7 @@ class _HtmlParser:
             self._refuse(f'Unmatched end tag {where}, expected "</{tag}>", found "</{name}>"')
         has_content = len(self.shown) > shown_before
         if tag == "tg-emoji" and has_content and not _is_emoji_id(argument):
-            raise Refused("Invalid custom emoji identifier specified")
+            self._refuse("Invalid custom emoji identifier specified")
         return at + 1
 
     def _skip_spaces(self, at: int) -> int:
