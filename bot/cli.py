@@ -23,10 +23,10 @@ from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
 from bot.i18n import LOCALES_DIR, load_i18n, load_languages
-from bot.local_api import html_to_text
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import run_shell
+from bot.telegram_text import html_to_text
 from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
 from storage.repository import UnansweredQuestion

@@ -1,9 +1,11 @@
 """An in-memory Telegram Bot API: it answers the bot's calls the way Telegram does.
 
 Two transports use it: ``sensus-bot shell`` (no network at all) and the fake Bot API
-HTTP server of the test suite. It validates what Telegram validates (text length, HTML,
-callback data, edits of unknown or unchanged messages) and keeps each chat's messages,
-so a caller can see what a person would see on their screen.
+HTTP server of the test suite. It refuses what Telegram (Bot API 10.1) refuses, in
+Telegram's wording: text and HTML (bot.telegram_text), inline keyboards, inline query
+results, menu commands and their scopes and languages, edits of unknown or unchanged
+messages. It keeps each chat's messages as Telegram stores them, so a caller sees what a
+person would see on their screen.
 """
 
 import itertools
@@ -12,12 +14,63 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA = 64
+from bot.telegram_text import Refused, RefusedAfterParsing, message_text, utf16_length
+
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+MAX_CALLBACK_DATA = 64  # bytes
 MAX_CALLBACK_ANSWER = 200
+MAX_INLINE_RESULTS = 50
+MAX_INLINE_ID = 64  # bytes, for result ids and next_offset
+MAX_COMMANDS = 100
+MAX_COMMAND_NAME = 32
+MAX_COMMAND_DESCRIPTION = 256
+BUTTON_STYLES = frozenset({"", "default", "primary", "danger", "success"})
+# A button's action fields, in the order Telegram looks for them: the first one set wins.
+BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "callback_game",
+    "pay",
+    "switch_inline_query",
+    "switch_inline_query_chosen_chat",
+    "switch_inline_query_current_chat",
+    "login_url",
+    "web_app",
+    "copy_text",
+)
+SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+INLINE_RESULT_TYPES = frozenset(
+    {
+        "article",
+        "audio",
+        "contact",
+        "game",
+        "document",
+        "gif",
+        "location",
+        "mpeg4_gif",
+        "photo",
+        "sticker",
+        "venue",
+        "video",
+        "voice",
+    }
+)
 # Parameters whose values python-telegram-bot sends as JSON.
 JSON_PARAMETERS = frozenset(
     {
@@ -34,27 +87,6 @@ JSON_PARAMETERS = frozenset(
         "caption_entities",
     }
 )
-HTML_TAGS = frozenset(
-    {
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "a",
-        "code",
-        "pre",
-        "tg-spoiler",
-        "span",
-        "blockquote",
-        "tg-emoji",
-    }
-)
-COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 
 class BotApiError(Exception):
@@ -79,7 +111,10 @@ class BotApiError(Exception):
 
 
 def bad_request(description: str) -> BotApiError:
-    """A 400 answer."""
+    """A 400 answer; like the Bot API, it lowercases the first letter of a sentence but keeps
+    error codes such as ``BUTTON_DATA_INVALID``."""
+    if not (len(description) > 1 and (description[1] == "_" or description[1].isupper())):
+        description = description[:1].lower() + description[1:]
     return BotApiError(400, f"Bad Request: {description}")
 
 
@@ -108,47 +143,13 @@ class ApiCall:
     @property
     def chat_id(self) -> int | None:
         """The chat the call was addressed to, if any."""
-        value = self.params.get("chat_id")
-        return int(value) if value is not None and str(value).lstrip("-").isdigit() else None
+        return chat_id_of(self.params)
 
 
-class _HtmlChecker(HTMLParser):
-    """Checks HTML the way Telegram's parse_mode=HTML does, and collects the plain text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in HTML_TAGS:
-            raise bad_request(f'can\'t parse entities: Unsupported start tag "{tag}"')
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            raise bad_request(f'can\'t parse entities: Unexpected end tag "{tag}"')
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Validate Telegram HTML and return its visible text."""
-    if re.search(r"<(?![a-z/-])", markup) or re.search(r"&(?!#?\w+;)", markup):
-        raise bad_request("can't parse entities: unescaped < or & in the text")
-    checker = _HtmlChecker()
-    checker.feed(markup)
-    checker.close()
-    if checker.stack:
-        raise bad_request(f"can't parse entities: Can't find end tag \"{checker.stack[-1]}\"")
-    return "".join(checker.text)
-
-
-def utf16_length(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
+def chat_id_of(params: dict[str, Any]) -> int | None:
+    """The numeric chat a call is addressed to, if any."""
+    value = params.get("chat_id")
+    return int(value) if value is not None and str(value).lstrip("-").isdigit() else None
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:
@@ -259,7 +260,10 @@ class LocalBotApi:
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             raise BotApiError(404, "Not Found")
-        return handler(params)
+        try:
+            return handler(params)
+        except Refused as refused:
+            raise bad_request(str(refused)) from None
 
     def _m_getme(self, params: dict[str, Any]) -> Any:
         return self.bot_user
@@ -293,7 +297,7 @@ class LocalBotApi:
     def _m_sendmessage(self, params: dict[str, Any]) -> Any:
         chat_id = _int(params, "chat_id")
         text = self._checked_text(params)
-        markup = self._checked_markup(params.get("reply_markup"))
+        markup = checked_markup(params.get("reply_markup"))
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
@@ -309,12 +313,9 @@ class LocalBotApi:
     def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
         message = self._own_message(params)
         text = self._checked_text(params)
-        markup = self._checked_markup(params.get("reply_markup"))
+        markup = checked_markup(params.get("reply_markup"))
         if text == message["text"] and markup == message.get("reply_markup"):
-            raise bad_request(
-                "message is not modified: specified new message content and reply markup "
-                "are exactly the same as a current content and reply markup of the message"
-            )
+            raise bad_request(NOT_MODIFIED)
         message["text"] = text
         message["edit_date"] = int(time.time())
         if markup is None:
@@ -325,9 +326,9 @@ class LocalBotApi:
 
     def _m_editmessagereplymarkup(self, params: dict[str, Any]) -> Any:
         message = self._own_message(params)
-        markup = self._checked_markup(params.get("reply_markup"))
+        markup = checked_markup(params.get("reply_markup"))
         if markup == message.get("reply_markup"):
-            raise bad_request("message is not modified")
+            raise bad_request(NOT_MODIFIED)
         if markup is None:
             message.pop("reply_markup", None)
         else:
@@ -357,19 +358,31 @@ class LocalBotApi:
 
     def _m_answerinlinequery(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("inline_query_id"))
+        results = params.get("results")
+        if results is None:
+            results = []
+        if not isinstance(results, list):
+            raise bad_request("Expected an Array of inline query results")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise bad_request("Too many inline query results specified")
+        for result in results:
+            try:
+                _check_inline_result(result)
+            except RefusedAfterParsing:
+                raise
+            except Refused as refused:
+                raise Refused(f"Can't parse inline query result: {refused}") from None
+        ids = [str(result["id"]) for result in results]
+        if any(not 1 <= len(i.encode("utf-8")) <= MAX_INLINE_ID for i in ids):
+            raise bad_request("RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise bad_request("RESULT_ID_DUPLICATE")
+        if len(str(params.get("next_offset", "")).encode("utf-8")) > MAX_INLINE_ID:
+            raise bad_request("NEXT_OFFSET_INVALID")
         if query_id not in self._open_queries:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
-        results = params.get("results") or []
-        ids = [str(r.get("id", "")) for r in results]
-        if len(results) > 50 or len(set(ids)) != len(ids):
-            raise bad_request("RESULTS_TOO_MUCH or duplicate result ids")
-        for result in results:
-            if not 1 <= len(result.get("id", "").encode("utf-8")) <= 64:
-                raise bad_request("RESULT_ID_INVALID")
-            content = result.get("input_message_content", {})
-            self._checked_text({"text": content.get("message_text", ""), **content})
         self._open_queries.discard(query_id)
         self.inline_answers[query_id] = results
         return True
@@ -397,14 +410,20 @@ class LocalBotApi:
 
     def _m_setmycommands(self, params: dict[str, Any]) -> Any:
         commands = params.get("commands") or []
-        if len(commands) > 100:
-            raise bad_request("too many commands")
+        if not isinstance(commands, list):
+            raise bad_request("Expected an Array of BotCommand")
         for command in commands:
-            if not COMMAND_NAME.fullmatch(command.get("command", "")):
-                raise bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(command.get("description", "")) <= 256:
-                raise bad_request("command description is empty or too long")
-        self.commands[(json.dumps(params.get("scope")), params.get("language_code", ""))] = commands
+            if not isinstance(command, dict):
+                raise bad_request("Can't parse BotCommand: expected an Object")
+            for key in ("command", "description"):
+                if not isinstance(command.get(key), str):
+                    raise bad_request(f"Can't parse BotCommand: Can't find field \"{key}\"")
+        scope = _checked_scope(params.get("scope"))
+        language = _checked_language(params)
+        published = [_checked_command(c["command"], c["description"]) for c in commands]
+        if len(published) > MAX_COMMANDS:
+            raise bad_request("BOT_COMMANDS_TOO_MUCH")
+        self.commands[(json.dumps(scope, sort_keys=True), language)] = published
         return True
 
     def _m_setmydescription(self, params: dict[str, Any]) -> Any:
@@ -414,35 +433,21 @@ class LocalBotApi:
         return self._set_description(params, "short_description", 120)
 
     def _set_description(self, params: dict[str, Any], key: str, limit: int) -> Any:
+        language = _checked_language(params)
         text = str(params.get(key, ""))
         if len(text) > limit:
-            raise bad_request(f"{key} is too long")
-        self.descriptions[(key, params.get("language_code", ""))] = text
+            raise bad_request(f"{key.replace('_', ' ')} is too long")
+        self.descriptions[(key, language)] = text
         return True
 
     # Checks
 
     def _checked_text(self, params: dict[str, Any]) -> str:
-        raw = str(params.get("text", ""))
-        text = html_to_text(raw) if params.get("parse_mode") == "HTML" else raw
-        if not text.strip():
-            raise bad_request("message text is empty")
-        if len(text) > MAX_TEXT:
-            raise bad_request("message is too long")
-        return text
-
-    def _checked_markup(self, markup: Any) -> dict[str, Any] | None:
-        if markup is None:
-            return None
-        for button in keyboard_buttons(markup):
-            if not button.get("text"):
-                raise bad_request("text buttons are unallowed in the inline keyboard")
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
-                raise bad_request("BUTTON_DATA_INVALID")
-        return dict(markup)
+        return message_text(str(params.get("text", "")), params.get("parse_mode"))
 
     def _own_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "inline_keyboard" not in (params.get("reply_markup") or {"inline_keyboard": []}):
+            raise bad_request("Inline keyboard expected")  # edits take inline keyboards only
         key = (_int(params, "chat_id"), _int(params, "message_id"))
         message = self.messages.get(key)
         if message is None:
@@ -453,6 +458,123 @@ class LocalBotApi:
 
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+
+def checked_markup(markup: Any) -> dict[str, Any] | None:
+    """A reply markup as Telegram keeps it: inline keyboards checked and normalised."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise Refused("Object expected as reply markup")
+    if "inline_keyboard" not in markup:
+        return dict(markup)  # reply keyboards: not shown under the message, not modelled
+    return inline_keyboard(markup["inline_keyboard"])
+
+
+def inline_keyboard(rows: Any) -> dict[str, Any] | None:
+    """An inline keyboard as Telegram keeps it, or None for one without buttons."""
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise Refused(
+            'Field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
+    checked = [[_checked_button(button) for button in row] for row in rows]
+    checked = [row for row in checked if row]
+    return {"inline_keyboard": checked} if checked else None
+
+
+def _checked_button(button: Any) -> dict[str, Any]:
+    """One inline button: a label and one action (Telegram keeps the first action it finds)."""
+    problem = "Can't parse inline keyboard button: "
+    if not isinstance(button, dict):
+        raise Refused(problem + "InlineKeyboardButton must be an Object")
+    if not isinstance(button.get("text"), str):
+        raise Refused(problem + 'Can\'t find field "text"')
+    if str(button.get("style", "")).lower() not in BUTTON_STYLES:
+        raise Refused(problem + "invalid button style specified")
+    # An empty url or callback_data counts as absent, as on Telegram's servers.
+    actions = [a for a in BUTTON_ACTIONS if a in button and button[a] not in ("", None)]
+    if not actions:
+        raise Refused(problem + "Text buttons are unallowed in the inline keyboard")
+    if not button["text"]:
+        raise RefusedAfterParsing("Inline keyboard button text must be non-empty")
+    action = actions[0]
+    if action == "callback_data" and len(str(button[action]).encode("utf-8")) > MAX_CALLBACK_DATA:
+        raise RefusedAfterParsing("BUTTON_DATA_INVALID")
+    kept = {key: button[key] for key in ("text", "style", "icon_custom_emoji_id") if key in button}
+    return kept | {action: button[action]}
+
+
+def _check_inline_result(result: Any) -> None:
+    """Refuse an inline query result as Telegram would (article results are modelled in
+    full; other types are refused as not modelled)."""
+    if not isinstance(result, dict):
+        raise Refused("Inline query result must be an object")
+    for key in ("type", "id"):
+        if not isinstance(result.get(key), str):
+            raise Refused(f'Can\'t find field "{key}"')
+    kind = result["type"].lower()
+    if kind not in INLINE_RESULT_TYPES:
+        raise Refused(f'type "{kind}" is unsupported for the inline query result')
+    if kind != "article":
+        raise Refused(f'the local Bot API models article results only, not "{kind}"')
+    content = result.get("input_message_content")
+    if not isinstance(content, dict):
+        raise Refused('Can\'t find field "message_text"')
+    if not content.get("message_text"):
+        raise Refused("Input message content is not specified")
+    message_text(str(content["message_text"]), content.get("parse_mode"))
+    if not isinstance(result.get("title"), str):
+        raise Refused('Can\'t find field "title"')
+    checked_markup(result.get("reply_markup"))
+
+
+def _checked_scope(scope: Any) -> dict[str, Any]:
+    """A BotCommandScope of one of Telegram's seven types (the default when none is given)."""
+    if scope is None:
+        return {"type": "default"}
+    problem = "Can't parse BotCommandScope: "
+    if not isinstance(scope, dict):
+        raise Refused(problem + "BotCommandScope must be an Object")
+    if not isinstance(scope.get("type"), str):
+        raise Refused(problem + 'Can\'t find field "type"')
+    if scope["type"] not in SCOPE_TYPES:
+        raise Refused(problem + "Unsupported type specified")
+    if scope["type"] in ("chat", "chat_administrators", "chat_member"):
+        if "chat_id" not in scope:
+            raise Refused(problem + 'Can\'t find field "chat_id"')
+        if str(scope["chat_id"]) == "":
+            raise Refused(problem + "Empty chat_id specified")
+    if scope["type"] == "chat_member":
+        if "user_id" not in scope:
+            raise Refused(problem + 'Can\'t find field "user_id"')
+        if not str(scope["user_id"]).isdigit() or int(scope["user_id"]) <= 0:
+            raise Refused(problem + "Invalid user_id specified")
+    return dict(scope)
+
+
+def _checked_language(params: dict[str, Any]) -> str:
+    """The language_code of a bot setting: empty (everyone else) or two lowercase letters."""
+    language = str(params.get("language_code") or "")
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise Refused("Invalid language code specified")
+    return language
+
+
+def _checked_command(name: str, description: str) -> dict[str, str]:
+    """A menu command as Telegram keeps it (trimmed, without a leading slash)."""
+    name = name.strip().removeprefix("/")
+    description = description.strip()
+    if not name:
+        raise Refused("Command must be non-empty")
+    if len(name) > MAX_COMMAND_NAME:
+        raise Refused(f"Command length must not exceed {MAX_COMMAND_NAME}")
+    if not description:
+        raise Refused("Command description must be non-empty")
+    if len(description) > MAX_COMMAND_DESCRIPTION:
+        raise Refused(f"Command description length must not exceed {MAX_COMMAND_DESCRIPTION}")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise Refused("BOT_COMMAND_INVALID")
+    return {"command": name, "description": description}
 
 
 def private_chat(user: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 It serves ``/bot<token>/<method>`` with long-polling getUpdates (offsets, timeouts),
 answers every other method from ``bot.local_api.LocalBotApi``, records all calls,
-and injects faults on demand: 429 with retry_after, 403, 400 with migrate_to_chat_id,
-5xx, or slow answers.
+and injects faults into any method: the next calls of a method (``fail``: 429 with
+retry_after, 403, 400 with migrate_to_chat_id, 5xx, a dropped connection), standing ones
+(blocked people, migrated groups, a rate of 5xx answers), or slow answers.
 """
 
 import asyncio
@@ -17,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_api import ApiCall, BotApiError, LocalBotApi, decode_parameters
+from bot.local_api import ApiCall, BotApiError, LocalBotApi, chat_id_of, decode_parameters
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
 
@@ -58,9 +59,9 @@ class FakeTelegram:
         self.faults: dict[str, deque[Fault]] = {}
         self.delays: dict[str, float] = {}
         self.limits: Limits | None = None
-        self.server_error_rate = 0.0  # share of sendMessage calls answered 502
-        self.blocked_chats: set[int] = set()  # people who blocked the bot: 403
-        self.migrated_chats: dict[int, int] = {}  # old group id -> supergroup id: 400
+        self.server_error_rate = 0.0  # share of calls (any method) answered 502
+        self.blocked_chats: set[int] = set()  # people who blocked the bot: 403 on any call
+        self.migrated_chats: dict[int, int] = {}  # old group id -> supergroup id: 400 on any call
         self.rejected: list[tuple[str, str]] = []  # calls the Bot API would refuse as invalid
         self._random = random.Random(2020)
         self.flood_hits = 0  # 429 answers given because a limit was exceeded
@@ -175,10 +176,9 @@ class FakeTelegram:
             return web.json_response(body, status=injected.status)
         try:
             params = decode_parameters(raw)
-            if method == "sendMessage":
-                refused = self._refusal(params)
-                if refused is not None:
-                    return web.json_response(refused.payload(), status=refused.code)
+            refused = self._refusal(params)
+            if refused is not None:
+                return web.json_response(refused.payload(), status=refused.code)
             if method == "sendMessage" and self.limits and self._over_limit(params):
                 self.flood_hits += 1
                 flood = BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
@@ -197,11 +197,12 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     def _refusal(self, params: dict[str, Any]) -> BotApiError | None:
-        """The standing faults: blocked people, migrated groups, random 5xx."""
-        chat_id = int(params.get("chat_id", 0))
+        """The standing faults, for every method: a call to a person who blocked the bot or to
+        a migrated group is refused, and any call may meet a random 5xx."""
+        chat_id = chat_id_of(params)
         if chat_id in self.blocked_chats:
             return BotApiError(403, "Forbidden: bot was blocked by the user")
-        if chat_id in self.migrated_chats:
+        if chat_id is not None and chat_id in self.migrated_chats:
             return BotApiError(
                 400,
                 "Bad Request: group chat was upgraded to a supergroup chat",

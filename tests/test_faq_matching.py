@@ -10,7 +10,7 @@ from bot.domain.calendar import load_calendar, shipped_calendar_path
 from bot.domain.evaluation import evaluate, read_questions
 from bot.domain.matching import colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
-from bot.local_api import html_to_text
+from bot.telegram_text import html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "sp2020" / "faq-dev.jsonl"

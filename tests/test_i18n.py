@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR, compile_po, load_i18n, load_languages
-from bot.local_api import BotApiError, html_to_text
+from bot.telegram_text import Refused, html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = sorted(load_languages())
@@ -60,7 +60,7 @@ def test_translations_keep_placeholders_and_valid_html(lang):
         ), message.id
         try:
             html_to_text(message.string)
-        except BotApiError as error:
+        except Refused as error:
             pytest.fail(f"{lang}: {message.string!r}: {error}")
 
 
