@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.privacy import mask_identity_numbers
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
@@ -108,6 +109,27 @@ class Broadcast:
     def text(self, lang: str) -> str:
         """The text in a language, falling back to Indonesian."""
         return text_in(self.texts, lang)
+
+    @property
+    def phase(self) -> str:
+        """draft, queued, paused, cancelled or finished (bot.domain.broadcasts)."""
+        return phase_of(self.status, self.figures)
+
+
+@dataclass(frozen=True)
+class Steered:
+    """What pause, resume or cancel did: whether it applied, and the broadcast's phase now."""
+
+    applied: bool
+    phase: str
+
+
+# Per action: the outbox statuses it takes (an SQL list) and the status they get.
+STEERED_ROWS = {
+    "pause": ("'pending'", "paused"),
+    "resume": ("'paused'", "pending"),
+    "cancel": ("'pending', 'paused'", "cancelled"),
+}
 
 
 def text_in(texts: Mapping[str, str], lang: str) -> str:
@@ -887,22 +909,34 @@ class Repository:
                 )
             return cursor.rowcount
 
-    async def steer_broadcast(self, broadcast_id: int, action: str) -> int:
-        """Pause, resume or cancel what of a broadcast is not sent yet; return rows changed."""
-        before, after, status = {
-            "pause": ("pending", "paused", "paused"),
-            "resume": ("paused", "pending", "queued"),
-            "cancel": ("pending', 'paused", "cancelled", "cancelled"),
-        }[action]
+    async def steer_broadcast(self, broadcast_id: int, action: str) -> "Steered | None":
+        """Pause, resume or cancel what of a broadcast is not sent yet, if its phase allows
+        (bot.domain.broadcasts); None if there is no such broadcast."""
+        key = f"broadcast:{broadcast_id}"
         async with self._transaction() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
+                )
+            )
+            if not rows:
+                return None
+            figures = await db.execute_fetchall(
+                "SELECT status, COUNT(*) FROM outbox WHERE dedupe_key = ? GROUP BY status", (key,)
+            )
+            phase = phase_of(rows[0][0], {f[0]: int(f[1]) for f in figures})
+            status = steered_status(phase, action)
+            if status is None:
+                return Steered(False, phase)
+            before, after = STEERED_ROWS[action]
             await db.execute(
                 "UPDATE broadcasts SET status = ? WHERE id = ?", (status, broadcast_id)
             )
-            cursor = await db.execute(
-                f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ('{before}')",
-                (after, f"broadcast:{broadcast_id}"),
+            await db.execute(
+                f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ({before})",
+                (after, key),
             )
-            return cursor.rowcount
+            return Steered(True, status)
 
     async def announcement_author(self, announcement_id: int) -> int | None:
         """Who wrote an announcement."""
