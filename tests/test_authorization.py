@@ -1,6 +1,7 @@
 """Every privileged action × {resident, RT head of another area, staff, admin} × {command,
 forged button}: the unprivileged get a clear refusal and nothing in the database changes."""
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,3 +115,57 @@ async def test_only_the_entitled_may_act(bot: RunningBot, db_path: Path, action:
         else:
             assert refused(bot, person, before), f"{role} was not refused"
             assert snapshot(db_path) == state, f"{role} changed the database"
+
+
+def whole_database(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table."""
+    with sqlite3.connect(db) as raw:
+        names = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {name: raw.execute(f"SELECT * FROM {name}").fetchall() for name in names}
+
+
+async def test_forged_presses_in_a_group_from_a_stranger_are_refused_quietly(
+    bot: RunningBot, db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    admin = bot.person(ADMIN_ID)
+    await ready(admin)
+    await admin.send("/siaran Info resmi")  # a draft a forged press could send
+    stranger = {"id": 8190, "is_bot": False, "first_name": "Asing", "language_code": "id"}
+    api = bot.telegram.api
+    message = api.incoming_message(stranger, "halo semua", GROUP)["message"]
+    step = bot.services.guide.steps_for(bot.services.calendar.access)[0].id
+    topic = next(iter(bot.services.faq.content.topics))
+    forged = [
+        "remind:toggle:token",
+        "remind:region:53.71",
+        "remind:done:",
+        "remind:show:",
+        f"guide:go:{step}",
+        "guide:check:nik",
+        "guide:help:",
+        "guide:exit:",
+        "guide:done:",
+        "lang:set:en",
+        "privacy:delete:yes",
+        f"faq:show:{topic}",
+        f"faq:up:{topic}",
+        "schedule:show:",
+        "help:show:",
+        "bc:send:1",
+        "ann:send:1",
+    ]
+    before, state = len(bot.telegram.calls), whole_database(db_path)
+    caplog.clear()
+    for data in forged:
+        payload = api.button_press(stranger, message, data)
+        await bot.processed(await bot.telegram.push(payload))
+        on_a_card = api.button_press(stranger, message, data)  # a press on an inline card
+        del on_a_card["callback_query"]["message"]
+        on_a_card["callback_query"]["inline_message_id"] = "card-1"
+        await bot.processed(await bot.telegram.push(on_a_card))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], errors[0].getMessage()
+    assert whole_database(db_path) == state
+    calls = bot.telegram.calls[before:]
+    assert {c.method for c in calls} <= {"answerCallbackQuery", "getUpdates"}
+    assert all(not c.params.get("text") for c in calls)  # quietly: no alert, no toast
