@@ -7,8 +7,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import GUIDE
 from bot.context import SensusContext
+from bot.domain.calendar import calendar_values
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values, pick_variant
+from bot.domain.faq import pick_variant
 from bot.domain.guide import Step
 from bot.i18n import N_
 from handlers.ui import as_button, edit_in_place, keyboard, main_menu

@@ -14,8 +14,8 @@ from telegram.ext import (
 
 from bot.commands import REMIND, STOP
 from bot.context import SensusContext, Services
+from bot.domain.calendar import calendar_values
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values
 from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name, zone_of
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
