@@ -59,9 +59,7 @@ async def slow_down(update: Update, context: SensusContext) -> None:
     person = update.effective_user
     if person is None:
         return
-    services = context.services
-    user = await services.repo.get_user(person.id)
-    t = services.i18n.translator(user.lang if user else None)
+    t = await context.services.translator_for(person.id)
     if update.callback_query is not None:
         await update.callback_query.answer(
             t._("Pelan-pelan ya 🙏 Tombolnya ditekan terlalu cepat. Coba lagi sebentar lagi."),

@@ -95,6 +95,18 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """An RT invitation not used yet; ``ref`` (the start of its code's hash) names it."""
+
+    ref: str
+    area: str
+    expires_at: datetime
+
+
+INVITATION_REF = 12  # hex digits of the code's hash that name an invitation (and audit it)
+
+
+@dataclass(frozen=True)
 class Broadcast:
     """A staff broadcast: texts per language, audience, and figures by outbox status."""
 
@@ -709,7 +721,7 @@ class Repository:
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (code_hash, area, region, actor, now.isoformat(), expires.isoformat()),
             )
-            await _audit(db, now, actor, "invite-rt", code_hash[:12], area)
+            await _audit(db, now, actor, "invite-rt", code_hash[:INVITATION_REF], area)
 
     async def redeem_invitation(self, code_hash: str, user_id: int, now: datetime) -> Role | None:
         """Use an unused, unexpired invitation: the user becomes RT head of its area."""
@@ -728,7 +740,7 @@ class Repository:
                 " VALUES (?, 'rt', ?, ?, ?, ?)",
                 (user_id, area, region, inviter, now.isoformat()),
             )
-            await _audit(db, now, user_id, "join-rt", code_hash[:12], area)
+            await _audit(db, now, user_id, "join-rt", code_hash[:INVITATION_REF], area)
             return Role(user_id, "rt", area, region)
 
     async def save_group(self, chat_id: int, title: str, status: str, now: datetime) -> None:
@@ -744,14 +756,81 @@ class Repository:
         row = await self._one("SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
         return _group(row) if row else None
 
-    async def link_group(self, chat_id: int, rt: Role, now: datetime) -> None:
-        """Link a group to an RT head's area and audit it."""
+    async def link_group(
+        self, chat_id: int, rt: Role, actor: int, now: datetime, replacing: int | None
+    ) -> bool:
+        """Link a group to an RT head's area if it is still linked to ``replacing`` (None: to
+        nobody), and audit it; False if the link changed meanwhile."""
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ?",
-                (rt.user_id, rt.area, chat_id),
+            cursor = await db.execute(
+                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ? AND rt_user_id IS ?",
+                (rt.user_id, rt.area, chat_id, replacing),
             )
-            await _audit(db, now, rt.user_id, "link-group", str(chat_id), rt.area)
+            if cursor.rowcount:
+                await _audit(db, now, actor, "link-group", str(chat_id), rt.area)
+            return cursor.rowcount > 0
+
+    async def rt_heads(self) -> list[Role]:
+        """Every RT head, by area."""
+        rows = await self._all("SELECT * FROM roles WHERE role = 'rt' ORDER BY area, user_id")
+        return [Role(r["user_id"], r["role"], r["area"], r["region"]) for r in rows]
+
+    async def remove_rt_head(self, user_id: int, actor: int, now: datetime) -> list[int] | None:
+        """Take the RT-head role away, unlink their groups (until a new head links them) and
+        cancel their announcements not sent yet; audited. The unlinked group ids, or None if
+        the user was no RT head."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM roles WHERE user_id = ? AND role = 'rt'", (user_id,)
+            )
+            if not cursor.rowcount:
+                return None
+            await _audit(db, now, actor, "revoke-rt", str(user_id), None)
+            rows = await db.execute_fetchall(
+                "UPDATE groups SET rt_user_id = NULL, area = NULL WHERE rt_user_id = ?"
+                " RETURNING chat_id",
+                (user_id,),
+            )
+            groups = sorted(int(r[0]) for r in rows)
+            for chat_id in groups:
+                await _audit(db, now, actor, "unlink-group", str(chat_id), str(user_id))
+            await _cancel_pending(
+                db,
+                "cause = 'announcement' AND content IN"
+                " (SELECT 'announcement:' || id FROM announcements WHERE author = ?)",
+                [user_id],
+                None,
+            )
+            return groups
+
+    async def open_invitations(self, now: datetime) -> list[Invitation]:
+        """RT invitations neither used nor expired, oldest first."""
+        rows = await self._all(
+            "SELECT code_hash, area, expires_at FROM rt_invitations"
+            " WHERE used_by IS NULL AND expires_at > ? ORDER BY created_at",
+            (now.isoformat(),),
+        )
+        return [Invitation(r[0][:INVITATION_REF], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+    async def withdraw_invitation(self, ref: str, actor: int, now: datetime) -> str:
+        """Withdraw an unused invitation (its link stops working); audited. "withdrawn",
+        "used" (remove the RT head instead) or "unknown"."""
+        async with self._transaction() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT code_hash, area, used_by FROM rt_invitations"
+                    " WHERE substr(code_hash, 1, ?) = ?",
+                    (INVITATION_REF, ref),
+                )
+            )
+            if len(rows) != 1 or len(ref) != INVITATION_REF:
+                return "unknown"
+            code_hash, area, used_by = rows[0]
+            if used_by is not None:
+                return "used"
+            await db.execute("DELETE FROM rt_invitations WHERE code_hash = ?", (code_hash,))
+            await _audit(db, now, actor, "withdraw-rt-invite", ref, area)
+            return "withdrawn"
 
     async def linked_groups(self, rt_user_id: int) -> list[Group]:
         """The groups an RT head linked that the bot is still in."""
