@@ -119,25 +119,18 @@ async def ask_holder(
         [(theirs._("✅ Serahkan grup"), Callback("grp", "give", arg))],
         [(theirs._("❌ Tetap di wilayah saya"), Callback("grp", "keep", arg))],
     ]
-    area = html.escape(holder.area or "")
     try:
         await context.bot.send_message(holder.user_id, question, reply_markup=keyboard(buttons))
-    except TelegramError:
-        await context.bot.send_message(
-            chat_id,
-            t._(
-                "Grup ini sudah terhubung dengan {area}, dan ketua RT-nya tidak bisa saya "
-                "hubungi. Minta petugas sensus mencabut ketua RT itu, lalu kirim /hubungkan lagi."
-            ).format(area=area),
-        )
-        return
-    await context.bot.send_message(
-        chat_id,
-        t._(
+        told = t._(
             "Grup ini sudah terhubung dengan {area}. Saya sudah bertanya kepada ketua RT-nya; "
             "sampai ia menjawab, grup tetap terhubung seperti sekarang."
-        ).format(area=area),
-    )
+        )
+    except TelegramError:
+        told = t._(
+            "Grup ini sudah terhubung dengan {area}, dan ketua RT-nya tidak bisa saya "
+            "hubungi. Minta petugas sensus mencabut ketua RT itu, lalu kirim /hubungkan lagi."
+        )
+    await context.bot.send_message(chat_id, told.format(area=html.escape(holder.area or "")))
 
 
 async def handover_answered(update: Update, context: SensusContext) -> None:
@@ -147,7 +140,7 @@ async def handover_answered(update: Update, context: SensusContext) -> None:
     callback = parse_callback(query.data)
     chat_text, _, asker_text = (callback.arg if callback else "").partition(".")
     services, t = context.services, context.t
-    group = await services.repo.group(int(chat_text)) if chat_text.lstrip("-").isdigit() else None
+    group = await services.repo.group(int(chat_text)) if re.fullmatch(r"-?\d+", chat_text) else None
     holder = group.rt_user_id if group else None
     decides = holder is not None and holder == query.from_user.id
     if not decides and not await is_staff(update, context):

@@ -1,6 +1,9 @@
 """Loads the person behind each update once, before any feature handler runs."""
 
+import contextlib
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import SensusContext
@@ -17,7 +20,8 @@ async def load_user(update: Update, context: SensusContext) -> None:
     if update.callback_query is not None and not is_private(update):
         # The bot shows buttons in private chats only: a press in a group (or on an inline
         # card) is forged; every button feature may count on a private chat and a stored user.
-        await update.callback_query.answer()
+        with contextlib.suppress(TelegramError):  # an old forged query cannot be answered
+            await update.callback_query.answer()
         raise ApplicationHandlerStop
     if person is None:
         return

@@ -52,6 +52,7 @@ ACTIONS = [
     Action("withdraw invitation button", STAFF, button="rt:withdraw:0123456789ab"),
     Action("hand over a group", STAFF, button="grp:give:-950.8104"),  # only its head, or staff
     Action("keep a group", STAFF, button="grp:keep:-950.8104"),
+    Action("hand over a malformed group", STAFF, button="grp:give:--950.8104"),
     Action("write broadcast", STAFF, command="/siaran Uji coba"),
     Action("broadcast status", STAFF, command="/siaran_status"),
     Action("calendar", ADMIN, command="/kalender"),

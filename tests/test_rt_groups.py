@@ -206,6 +206,11 @@ async def test_linking_a_group_another_rt_head_linked_asks_that_head(bot: Runnin
     api, repo = bot.telegram.api, bot.services.repo
     api.chat_admins[-930] = {8051, 8052}
 
+    bot.telegram.blocked_chats = {8051}  # the head the group is linked to cannot be reached
+    await say_in_group(bot, asker.user, "/hubungkan", group)
+    assert "tidak bisa saya hubungi" in api.chat_messages(-930)[-1]["text"]
+    assert (await repo.group(-930)).rt_user_id == 8051  # type: ignore[union-attr]
+    bot.telegram.blocked_chats = set()
     await say_in_group(bot, asker.user, "/hubungkan", group)
     told = api.chat_messages(-930)[-1]["text"]
     assert told.startswith("Grup ini sudah terhubung dengan Kota Kupang · Oebobo RT 01.")
