@@ -19,6 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
 from bot.domain.audience import parse_audience
+from bot.domain.broadcasts import ACTIONS as STEERING
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
@@ -74,8 +75,16 @@ def parser() -> argparse.ArgumentParser:
         "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
     )
     unanswered.add_argument("--limit", type=int, default=100)
-    broadcast = commands.add_parser("broadcast", help="queue a staff broadcast, or show status")
-    broadcast.add_argument("action", nargs="?", choices=["status"], help="status: recent figures")
+    broadcast = commands.add_parser(
+        "broadcast", help="queue a staff broadcast, show status, or pause/resume/cancel one"
+    )
+    broadcast.add_argument(
+        "action",
+        nargs="?",
+        choices=["status", *STEERING],
+        help="status: recent figures; pause/resume/cancel ID: steer broadcast ID",
+    )
+    broadcast.add_argument("id", nargs="?", type=int, help="the broadcast to steer")
     broadcast.add_argument("--text-file", type=Path, help="the Indonesian text (required)")
     broadcast.add_argument(
         "--lang-file",
@@ -304,6 +313,8 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
             for item in await repository.recent_broadcasts():
                 print(f"#{item.id} {item.audience} {item.status} {json.dumps(item.figures)}")
             return 0
+        if args.action in STEERING:
+            return await steer_broadcast(repository, args.action, args.id)
         if args.text_file is None:
             return fail("--text-file: the Indonesian text is required")
         languages = frozenset(load_languages())
@@ -348,6 +359,19 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
         return fail(f"{error.filename}: {error.strerror}")
     finally:
         await repository.close()
+
+
+async def steer_broadcast(repository: Repository, action: str, broadcast_id: int | None) -> int:
+    """``broadcast pause|resume|cancel ID``, as the phase of the broadcast allows."""
+    if broadcast_id is None:
+        return fail(f"broadcast {action}: which broadcast? e.g. broadcast {action} 3")
+    steered = await repository.steer_broadcast(broadcast_id, action)
+    if steered is None:
+        return fail(f"there is no broadcast #{broadcast_id} (see: broadcast status)")
+    if not steered.applied:
+        return fail(f"broadcast #{broadcast_id} is {steered.phase}; nothing to {action}")
+    print(f"broadcast #{broadcast_id} is {steered.phase}; a running bot follows at once")
+    return 0
 
 
 def doctor(settings: Settings) -> int:
@@ -396,7 +420,7 @@ async def show_progress(repository: Repository, broadcast_id: int, total: int) -
             end="",
             flush=True,
         )
-        if done >= total or item.status in ("paused", "cancelled"):
+        if done >= total or item.phase != "queued":
             print()
             return
         await asyncio.sleep(1)

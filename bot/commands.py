@@ -41,6 +41,9 @@ CALENDAR = MenuCommand(
 )
 STAFF = MenuCommand("staf", N_("Kelola petugas (admin)"), {"en": "staff"})
 INVITE_RT = MenuCommand("undang_rt", N_("Undang ketua RT (petugas)"), {"en": "invite_rt"})
+RT_HEADS = MenuCommand(
+    "ketua_rt", N_("Ketua RT dan undangan: cabut atau tarik (petugas)"), {"en": "rt_heads"}
+)
 LINK = MenuCommand("hubungkan", N_("Hubungkan grup warga (ketua RT)"), {"en": "link"})
 ANNOUNCE = MenuCommand(
     "umumkan", N_("Kirim pengumuman ke grup warga (ketua RT)"), {"en": "announce"}

@@ -31,6 +31,8 @@ SETTING_NAMES = (
     "SENSUS_SEND_RATE",
     "SENSUS_PAID_BROADCAST",
     "SENSUS_FLOOD_LIMIT",
+    "SENSUS_FLOOD_BUTTON_LIMIT",
+    "SENSUS_FLOOD_INLINE_LIMIT",
     "SENSUS_WEBHOOK_SECRET",
 )
 
@@ -59,7 +61,10 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(21), time(7))
     send_rate: float = 30.0  # messages per second sent on the bot's own initiative
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
+    # Requests one person may make, per kind (handlers/flood.py); None: no limit.
     flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
+    flood_button_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
+    flood_inline_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
 
     @property
@@ -114,7 +119,9 @@ def load_settings(
         quiet_hours=_quiet_hours(values.get("SENSUS_QUIET_HOURS", "21:00-07:00")),
         send_rate=_send_rate(values.get("SENSUS_SEND_RATE", "30"), paid),
         paid_broadcast=paid,
-        flood_limit=_flood_limit(values.get("SENSUS_FLOOD_LIMIT", "20/minute")),
+        flood_limit=_flood_limit(values, "SENSUS_FLOOD_LIMIT", "20/minute"),
+        flood_button_limit=_flood_limit(values, "SENSUS_FLOOD_BUTTON_LIMIT", "60/minute"),
+        flood_inline_limit=_flood_limit(values, "SENSUS_FLOOD_INLINE_LIMIT", "60/minute"),
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
     )
 
@@ -199,16 +206,15 @@ def _webhook_secret(value: str | None) -> str | None:
     return value
 
 
-def _flood_limit(value: str) -> RateLimitItem | None:
-    """Messages one person may send, e.g. ``20/minute`` or ``5/10 seconds``; ``off``."""
+def _flood_limit(values: dict[str, str], setting: str, default: str) -> RateLimitItem | None:
+    """Requests one person may make, e.g. ``20/minute`` or ``5/10 seconds``; ``off``."""
+    value = values.get(setting, default)
     if value.strip().lower() == "off":
         return None
     try:
         return parse(value)
     except ValueError:
-        raise ConfigError(
-            "SENSUS_FLOOD_LIMIT", f"expected e.g. 20/minute or off, not {value!r}"
-        ) from None
+        raise ConfigError(setting, f"expected e.g. {default} or off, not {value!r}") from None
 
 
 def _send_rate(value: str, paid: bool) -> float:

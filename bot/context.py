@@ -54,6 +54,11 @@ class Services:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    async def translator_for(self, user_id: int) -> Translator:
+        """The translator for a stored person's language (the default one for strangers)."""
+        user = await self.repo.get_user(user_id)
+        return self.i18n.translator(user.lang if user else None)
+
     def wake_sender(self) -> None:
         """Tell the sender something is due now."""
         if self.sender is not None:

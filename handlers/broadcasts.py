@@ -34,6 +34,13 @@ DIRECT_CHOICES = [  # audience buttons: label, audience written with "=" (":" se
 # Replies to these prompts carry a language variant or a sending time: "✍️ #12 [en]", "⏰ #12".
 PROMPT = re.compile(r"^(?:✍️ #(?P<text>\d+) \[(?P<lang>[a-z]+)\]|⏰ #(?P<time>\d+))")
 TIME_EXAMPLE = "2020-09-01 08:00"
+PHASE_LABELS = {  # bot.domain.broadcasts phases, as a staff member reads them
+    "draft": N_("belum dikirim"),
+    "queued": N_("sedang dikirim"),
+    "paused": N_("sedang dijeda"),
+    "cancelled": N_("sudah dibatalkan"),
+    "finished": N_("sudah selesai"),
+}
 
 
 class PromptReply(filters.MessageFilter):
@@ -216,16 +223,20 @@ async def preview(context: SensusContext, broadcast_id: int) -> tuple[str, Inlin
     rows += [
         [
             (
-                t._("➕ Teks {language}").format(language=lang.name),
+                t._("➕ Teks {language}").format(language=services.i18n.languages[code].name),
                 Callback("bc", "text", f"{arg}.{code}"),
             )
         ]
-        for code, lang in services.i18n.languages.items()
-        if code != SOURCE_LANGUAGE
+        for code in variant_languages(services)
     ]
     rows.append([(t._("👥 Ganti penerima"), Callback("bc", "menu", arg))])
     rows.append([(t._("Batal"), Callback("bc", "cancel", arg))])
     return text, keyboard(rows)
+
+
+def variant_languages(services: Services) -> list[str]:
+    """The languages a draft may get a variant in: every configured one but Indonesian."""
+    return [code for code in services.i18n.languages if code != SOURCE_LANGUAGE]
 
 
 async def ask_text(update: Update, context: SensusContext) -> None:
@@ -235,7 +246,7 @@ async def ask_text(update: Update, context: SensusContext) -> None:
     if found is None:
         return
     query, broadcast, code = found
-    if code not in languages or code == SOURCE_LANGUAGE:
+    if code not in variant_languages(context.services):
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
     await query.answer()
@@ -277,6 +288,10 @@ async def answer_prompt(update: Update, context: SensusContext) -> None:
     body = (message.text or "").strip()
     if broadcast is None or broadcast.status != "draft":
         await message.chat.send_message(t._("Siaran ini sudah dikirim atau dibatalkan."))
+    elif match["text"] and match["lang"] not in variant_languages(services):
+        await message.chat.send_message(
+            t._("Bahasa ini tidak dipakai bot ini. Pilih bahasa dari tombol ➕ di pratinjau.")
+        )
     elif match["text"]:
         if not body or len(body) > MAX_TEXT:
             await message.chat.send_message(
@@ -377,8 +392,7 @@ async def watch(context: SensusContext, chat_id: int, message_id: int, broadcast
             return
         f = broadcast.figures
         left = f.get("pending", 0) + f.get("sending", 0)
-        done = left == 0 and f.get("paused", 0) == 0
-        if done or broadcast.status == "cancelled":
+        if broadcast.phase in ("finished", "cancelled"):
             text = t._("✅ Siaran #{id} selesai: {figures}").format(
                 id=broadcast_id, figures=figures(t, broadcast)
             )
@@ -389,7 +403,7 @@ async def watch(context: SensusContext, chat_id: int, message_id: int, broadcast
                 "📣 Siaran #{id} ({status}): {figures}. Perkiraan selesai: {minutes} menit."
             ).format(
                 id=broadcast_id,
-                status=broadcast.status,
+                status=t._(PHASE_LABELS[broadcast.phase]),
                 figures=figures(t, broadcast),
                 minutes=minutes,
             )
@@ -417,22 +431,36 @@ def steer_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 async def steer(update: Update, context: SensusContext) -> None:
-    """Pause, resume or cancel what of a broadcast is not sent yet."""
+    """Pause, resume or cancel what of a broadcast is not sent yet, as its phase allows."""
     found = await pressed(update, context)
     if found is None:
         return
     query, broadcast, _ = found
-    action = query.data.split(":")[1] if query.data else ""
-    services = context.services
-    await services.repo.steer_broadcast(broadcast.id, action)
-    services.wake_sender()
+    callback = parse_callback(query.data)
+    action = callback.action if callback else ""
+    services, t = context.services, context.t
+    steered = await services.repo.steer_broadcast(broadcast.id, action)
     updated = await services.repo.broadcast(broadcast.id)
-    assert updated is not None
-    await query.answer()
+    if steered is None or updated is None:
+        await query.answer(t._("Tombol ini sudah tidak berlaku."))
+        return
+    if steered.applied:
+        services.wake_sender()
+        await query.answer()
+    else:
+        await query.answer(unchanged_text(t, broadcast.id, steered.phase), show_alert=True)
+    steerable = updated.phase in ("queued", "paused")
     await edit_in_place(
         query,
-        f"#{updated.id} · {updated.status} · {figures(context.t, updated)}",
-        None if action == "cancel" else steer_keyboard(context.t, updated.id),
+        f"#{updated.id} · {updated.status} · {figures(t, updated)}",
+        steer_keyboard(t, updated.id) if steerable else None,
+    )
+
+
+def unchanged_text(t: Translator, broadcast_id: int, phase: str) -> str:
+    """ "Siaran #3 sudah dibatalkan; tidak ada yang diubah." """
+    return t._("Siaran #{id} {phase}; tidak ada yang diubah.").format(
+        id=broadcast_id, phase=t._(PHASE_LABELS[phase])
     )
 
 

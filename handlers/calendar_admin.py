@@ -10,12 +10,12 @@ from bot.commands import CALENDAR
 from bot.context import SensusContext, Services
 from bot.domain.calendar import (
     CalendarError,
+    calendar_values,
     load_calendar,
     shipped_calendar_path,
     shipped_calendars,
 )
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values
 from bot.domain.regions import zone_of
 from bot.i18n import N_, Translator
 from bot.planning import Change, apply_revision, calendar_changes

@@ -153,7 +153,8 @@ async def show_topic(update: Update, context: SensusContext) -> None:
     if topic is None:
         return
     chat = update.effective_chat
-    assert chat is not None
+    if chat is None:
+        return
     await chat.send_message(
         topic_answer(context, topic), reply_markup=answer_keyboard(context, topic)
     )
@@ -177,7 +178,8 @@ async def show_menu(update: Update, context: SensusContext) -> None:
         await query.edit_message_reply_markup(topics_menu(context))
     else:
         chat = update.effective_chat
-        assert chat is not None
+        if chat is None:
+            return
         await chat.send_message(text, reply_markup=topics_menu(context))
 
 

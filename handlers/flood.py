@@ -1,28 +1,71 @@
-"""Per-person flood control of private messages: past the limit, one polite notice, then
-silence until the person slows down."""
+"""Per-person flood control of every kind of request: past a kind's limit, one polite notice
+(where one fits), then silence until the person slows down."""
 
-from telegram import Update
+from limits import RateLimitItem
+from telegram import Bot, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
+from bot.config import Settings
 from bot.context import SensusContext
+from handlers.faq import addressed_to_bot
 from handlers.ui import is_private
 
 
-async def check_rate(update: Update, context: SensusContext) -> None:
-    """Let a person's private message through, or stop it when they flood.
+def request_kind(update: Update, bot: Bot) -> str | None:
+    """What a person asks of the bot: a "message" (new or edited; in a group only when it is a
+    command or addressed to the bot), a "button" press or an "inline" query; None otherwise."""
+    if update.callback_query is not None:
+        return "button"
+    if update.inline_query is not None:
+        return "inline"
+    message = update.message or update.edited_message
+    if message is None:
+        return None
+    if is_private(update) or (message.text or "").startswith("/"):
+        return "message"
+    return "message" if addressed_to_bot(message, bot.username, bot.id) else None
 
-    Button presses are not counted: they only edit what the bot showed, and skimming the
-    guide means tapping Next quickly."""
+
+def limit_for(settings: Settings, kind: str) -> RateLimitItem | None:
+    """Messages are typed, so few; buttons and inline queries come in quick runs (tapping
+    through the guide, one query per pause in typing), so their limits are higher."""
+    return {
+        "message": settings.flood_limit,
+        "button": settings.flood_button_limit,
+        "inline": settings.flood_inline_limit,
+    }[kind]
+
+
+async def check_rate(update: Update, context: SensusContext) -> None:
+    """Let a person's request through, or stop it when they flood."""
     services = context.services
-    limit, person = services.settings.flood_limit, update.effective_user
-    if limit is None or person is None or update.message is None or not is_private(update):
+    person, kind = update.effective_user, request_kind(update, context.bot)
+    if person is None or kind is None:
+        return
+    limit = limit_for(services.settings, kind)
+    if limit is None:
         return
     limiter = services.rate_limiter
-    if await limiter.hit(limit, "message", str(person.id)):
+    if await limiter.hit(limit, kind, str(person.id)):
         return
-    if await limiter.hit(type(limit)(1, limit.multiples), "notice", str(person.id)):
-        user = await services.repo.get_user(person.id)
-        t = services.i18n.translator(user.lang if user else None)
+    if await limiter.hit(type(limit)(1, limit.multiples), f"{kind}-notice", str(person.id)):
+        await slow_down(update, context)
+    raise ApplicationHandlerStop
+
+
+async def slow_down(update: Update, context: SensusContext) -> None:
+    """The one notice: on the button pressed, or in the private chat; a group and an inline
+    query get none (a notice there would be noise for everyone else)."""
+    person = update.effective_user
+    if person is None:
+        return
+    t = await context.services.translator_for(person.id)
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            t._("Pelan-pelan ya 🙏 Tombolnya ditekan terlalu cepat. Coba lagi sebentar lagi."),
+            show_alert=True,
+        )
+    elif is_private(update):
         await context.bot.send_message(
             person.id,
             t._(
@@ -30,7 +73,6 @@ async def check_rate(update: Update, context: SensusContext) -> None:
                 "kirim lagi pertanyaan Anda sebentar lagi."
             ),
         )
-    raise ApplicationHandlerStop
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

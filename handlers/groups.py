@@ -1,6 +1,7 @@
 """Community groups: registration, migration, /hubungkan, and RT heads' /umumkan (written,
 or an official staff broadcast or FAQ card)."""
 
+import contextlib
 import html
 import re
 
@@ -18,7 +19,8 @@ from telegram.ext import (
 from bot.commands import ANNOUNCE, LINK
 from bot.context import SensusContext, Services
 from bot.domain.callbacks import Callback, parse_callback
-from handlers.auth import refuse, rt_role
+from bot.i18n import Translator
+from handlers.auth import is_staff, refuse, rt_role
 from handlers.faq import topic_answer
 from handlers.ui import MembershipHandler, edit_in_place, keyboard
 from storage.repository import OutboxRow, Role
@@ -57,7 +59,8 @@ async def migrated(update: Update, context: SensusContext) -> None:
 
 
 async def link_command(update: Update, context: SensusContext) -> None:
-    """/hubungkan in a group: an RT head who administers it links it to their area."""
+    """/hubungkan in a group: an RT head who administers it links it to their area; a group
+    linked by another RT head stays theirs until they (or staff) agree."""
     chat, person = update.effective_chat, update.effective_user
     assert chat is not None and person is not None
     role = await rt_role(update, context)
@@ -65,22 +68,117 @@ async def link_command(update: Update, context: SensusContext) -> None:
     if role is None:
         await refuse(update, context)
         return
-    try:
-        member = await context.bot.get_chat_member(chat.id, person.id)
-    except TelegramError:
-        member = None
-    if member is None or member.status not in (ChatMember.ADMINISTRATOR, ChatMember.OWNER):
+    if not await administers(context, chat.id, person.id):
         await chat.send_message(t._("Hanya admin grup ini yang bisa menghubungkannya."))
         return
     services = context.services
-    if await services.repo.group(chat.id) is None:
+    group = await services.repo.group(chat.id)
+    if group is None:
         await services.repo.save_group(chat.id, chat.title or "", "member", services.clock.now())
-    await services.repo.link_group(chat.id, role, services.clock.now())
-    await chat.send_message(
-        t._("✅ Grup ini terhubung dengan {area}. Pengumuman resmi akan muncul di sini.").format(
-            area=html.escape(role.area or "")
-        )
+    current = group.rt_user_id if group else None
+    holder = (await services.repo.roles(current)).get("rt") if current else None
+    if holder is not None and holder.user_id != role.user_id:
+        await ask_holder(context, chat.id, chat.title or "", holder, role)
+        return
+    await services.repo.link_group(chat.id, role, role.user_id, services.clock.now(), current)
+    await chat.send_message(linked_text(t, role))
+
+
+async def administers(context: SensusContext, chat_id: int, user_id: int) -> bool:
+    """Whether the person is an administrator (or the owner) of the group, asked of Telegram."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+def linked_text(t: Translator, role: Role) -> str:
+    """ "✅ Grup ini terhubung dengan …" """
+    return t._("✅ Grup ini terhubung dengan {area}. Pengumuman resmi akan muncul di sini.").format(
+        area=html.escape(role.area or "")
     )
+
+
+async def ask_holder(
+    context: SensusContext, chat_id: int, title: str, holder: Role, asker: Role
+) -> None:
+    """Ask the RT head the group is linked to whether to hand it over; tell the group."""
+    services, t = context.services, context.t
+    theirs = await services.translator_for(holder.user_id)
+    arg = f"{chat_id}.{asker.user_id}"
+    question = theirs._(
+        "Ketua RT {asker} ingin menghubungkan grup <b>{title}</b> dengan wilayahnya. Sekarang "
+        "grup itu terhubung dengan wilayah Anda ({area}). Serahkan?"
+    ).format(
+        asker=html.escape(asker.area or ""),
+        title=html.escape(title),
+        area=html.escape(holder.area or ""),
+    )
+    buttons = [
+        [(theirs._("✅ Serahkan grup"), Callback("grp", "give", arg))],
+        [(theirs._("❌ Tetap di wilayah saya"), Callback("grp", "keep", arg))],
+    ]
+    try:
+        await context.bot.send_message(holder.user_id, question, reply_markup=keyboard(buttons))
+        told = t._(
+            "Grup ini sudah terhubung dengan {area}. Saya sudah bertanya kepada ketua RT-nya; "
+            "sampai ia menjawab, grup tetap terhubung seperti sekarang."
+        )
+    except TelegramError:
+        told = t._(
+            "Grup ini sudah terhubung dengan {area}, dan ketua RT-nya tidak bisa saya "
+            "hubungi. Minta petugas sensus mencabut ketua RT itu, lalu kirim /hubungkan lagi."
+        )
+    await context.bot.send_message(chat_id, told.format(area=html.escape(holder.area or "")))
+
+
+async def handover_answered(update: Update, context: SensusContext) -> None:
+    """✅ Serahkan / ❌ Tetap: only the RT head the group is linked to, or staff, decide."""
+    query = update.callback_query
+    assert query is not None
+    callback = parse_callback(query.data)
+    chat_text, _, asker_text = (callback.arg if callback else "").partition(".")
+    services, t = context.services, context.t
+    group = await services.repo.group(int(chat_text)) if re.fullmatch(r"-?\d+", chat_text) else None
+    holder = group.rt_user_id if group else None
+    decides = holder is not None and holder == query.from_user.id
+    if not decides and not await is_staff(update, context):
+        await refuse(update, context)
+        return
+    asker = (await services.repo.roles(int(asker_text))).get("rt") if asker_text.isdigit() else None
+    if callback is None or group is None or asker is None:
+        await query.answer(t._("Tombol ini sudah tidak berlaku."))
+        return
+    await query.answer()
+    if callback.action == "keep":
+        await edit_in_place(query, t._("Grup tetap terhubung dengan wilayah Anda."), None)
+        theirs = await services.translator_for(asker.user_id)
+        kept = theirs._("Grup <b>{title}</b> tetap terhubung dengan wilayah ketua RT sebelumnya.")
+        with contextlib.suppress(TelegramError):  # they may have blocked the bot since
+            await context.bot.send_message(
+                asker.user_id, kept.format(title=html.escape(group.title))
+            )
+        return
+    if not await administers(context, group.chat_id, asker.user_id):
+        await edit_in_place(
+            query,
+            t._("{area} bukan admin grup itu lagi; grup tetap terhubung seperti semula.").format(
+                area=html.escape(asker.area or "")
+            ),
+            None,
+        )
+        return
+    now = services.clock.now()
+    if not await services.repo.link_group(group.chat_id, asker, query.from_user.id, now, holder):
+        await edit_in_place(query, t._("Tombol ini sudah tidak berlaku."), None)
+        return
+    await edit_in_place(
+        query,
+        t._("✅ Grup diserahkan kepada {area}.").format(area=html.escape(asker.area or "")),
+        None,
+    )
+    await context.bot.send_message(group.chat_id, linked_text(t, asker))
 
 
 async def announce_command(update: Update, context: SensusContext) -> None:
@@ -254,4 +352,5 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         CallbackQueryHandler(pick_official, pattern=r"^ann:(bc|card):"),
         CallbackQueryHandler(send_announcement, pattern=r"^ann:send:"),
         CallbackQueryHandler(cancel_announcement, pattern=r"^ann:cancel:$"),
+        CallbackQueryHandler(handover_answered, pattern=r"^grp:(give|keep):"),
     ]

@@ -7,8 +7,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import GUIDE
 from bot.context import SensusContext
+from bot.domain.calendar import calendar_values
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values, pick_variant
+from bot.domain.faq import pick_variant
 from bot.domain.guide import Step
 from bot.i18n import N_
 from handlers.ui import as_button, edit_in_place, keyboard, main_menu
@@ -85,8 +86,8 @@ async def current_step(context: SensusContext) -> Step:
     """The user's stored step, or the first one."""
     services = context.services
     access = services.calendar.access
-    assert context.account is not None
-    progress = await services.repo.guide_progress(context.account.user_id)
+    account = context.account
+    progress = await services.repo.guide_progress(account.user_id) if account else None
     step = services.guide.step(progress.step, access) if progress else None
     return step or services.guide.steps_for(access)[0]
 
@@ -95,7 +96,8 @@ async def guide_command(update: Update, context: SensusContext) -> None:
     """/panduan: start, or offer to continue where the user stopped."""
     services = context.services
     chat = update.effective_chat
-    assert chat is not None and context.account is not None
+    if chat is None or context.account is None:
+        return
     first = services.guide.steps_for(services.calendar.access)[0]
     progress = await services.repo.guide_progress(context.account.user_id)
     stopped = services.guide.step(progress.step, services.calendar.access) if progress else None
@@ -124,7 +126,9 @@ async def guide_command(update: Update, context: SensusContext) -> None:
 async def go_to_step(update: Update, context: SensusContext) -> None:
     """Back / Next / Continue: store the step, then show it in the same message."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     callback = parse_callback(query.data)
     services = context.services
     step = services.guide.step(callback.arg, services.calendar.access) if callback else None
@@ -181,7 +185,9 @@ async def show_scam_warning(update: Update, context: SensusContext) -> None:
 async def ask_for_number(update: Update, context: SensusContext) -> None:
     """Check buttons at the login step: the next number typed is checked as NIK or KK."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     callback = parse_callback(query.data)
     if callback is None or callback.arg not in ("nik", "kk"):
         await query.answer()
@@ -191,7 +197,8 @@ async def ask_for_number(update: Update, context: SensusContext) -> None:
     t = context.t
     label = t._("NIK") if callback.arg == "nik" else t._("nomor KK")
     chat = update.effective_chat
-    assert chat is not None
+    if chat is None:
+        return
     await chat.send_message(
         t._(
             "Ketik {label} Anda (16 angka). Saya hanya memeriksa bentuknya, tidak menyimpannya, "
@@ -219,7 +226,9 @@ async def exit_guide(update: Update, context: SensusContext) -> None:
 async def finish_guide(update: Update, context: SensusContext) -> None:
     """The last step's Done: forget the place, show the main menu."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     await context.services.repo.finish_guide(context.account.user_id)
     await query.answer()
     await edit_in_place(

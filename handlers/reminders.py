@@ -14,8 +14,8 @@ from telegram.ext import (
 
 from bot.commands import REMIND, STOP
 from bot.context import SensusContext, Services
+from bot.domain.calendar import calendar_values
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values
 from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name, zone_of
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
@@ -41,7 +41,8 @@ def offered_groups(services: Services) -> list[str]:
 async def replan_user(context: SensusContext) -> None:
     """Re-plan one user's reminders after a change of groups or region."""
     services = context.services
-    assert context.account is not None
+    if context.account is None:
+        return
     await services.repo.forget_pending_reminders(context.account.user_id)
     await plan_reminders(
         services.repo,
@@ -58,7 +59,7 @@ async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMark
     """The subscription message: one toggle per group, the region, Done."""
     t = context.t
     services = context.services
-    assert context.account is not None
+    assert context.account is not None  # its callers return early without an account
     user = await services.repo.get_user(context.account.user_id)
     chosen = await services.repo.subscriptions(context.account.user_id)
     rows = [
@@ -98,6 +99,8 @@ async def refresh(update: Update, context: SensusContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
+    if context.account is None:
+        return
     text, markup = await settings_view(context)
     await edit_in_place(query, text, markup)
 
@@ -106,7 +109,8 @@ async def remind_command(update: Update, context: SensusContext) -> None:
     """/ingatkan: subscribe (everything, the first time) and show the choices."""
     services = context.services
     chat = update.effective_chat
-    assert chat is not None and context.account is not None
+    if chat is None or context.account is None:
+        return
     if not await services.repo.subscriptions(context.account.user_id):
         for group in offered_groups(services):
             await services.repo.subscribe(context.account.user_id, group)
@@ -118,7 +122,9 @@ async def remind_command(update: Update, context: SensusContext) -> None:
 async def toggle(update: Update, context: SensusContext) -> None:
     """Switch one reminder group on or off (written at once, reminders re-planned)."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     callback = parse_callback(query.data)
     services = context.services
     if callback is None or callback.arg not in offered_groups(services):
@@ -175,7 +181,9 @@ async def pick_province(update: Update, context: SensusContext) -> None:
 async def set_region(update: Update, context: SensusContext) -> None:
     """Store the regency; it sets the time zone and the region for staff targeting."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     callback = parse_callback(query.data)
     code = callback.arg if callback else ""
     if len(code) != 5 or region_name(code) is None:
@@ -189,7 +197,9 @@ async def set_region(update: Update, context: SensusContext) -> None:
 async def done(update: Update, context: SensusContext) -> None:
     """Close the subscription message with a summary."""
     query = update.callback_query
-    assert query is not None and context.account is not None
+    assert query is not None
+    if context.account is None:
+        return
     chosen = await context.services.repo.subscriptions(context.account.user_id)
     t = context.t
     await query.answer()
@@ -206,7 +216,8 @@ async def done(update: Update, context: SensusContext) -> None:
 async def stop_command(update: Update, context: SensusContext) -> None:
     """/berhenti: nothing more on the bot's own initiative."""
     chat = update.effective_chat
-    assert chat is not None and context.account is not None
+    if chat is None or context.account is None:
+        return
     await context.services.repo.opt_out(context.account.user_id)
     await chat.send_message(
         context.t._(

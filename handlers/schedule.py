@@ -9,7 +9,7 @@ from bot.commands import SCHEDULE
 from bot.context import SensusContext
 from bot.domain.calendar import zone_name
 from bot.domain.regions import zone_of
-from handlers.ui import as_button, main_menu
+from handlers.ui import as_button, is_private, main_menu
 
 LONG_DATE = "EEEE, d MMMM y"  # "Sabtu, 15 Februari 2020" (CLDR's Indonesian "full" pads the day)
 
@@ -45,10 +45,12 @@ def schedule_text(context: SensusContext) -> str:
 
 
 async def schedule_command(update: Update, context: SensusContext) -> None:
-    """/jadwal."""
+    """/jadwal (with the main menu in a private chat; a group gets no buttons)."""
     chat = update.effective_chat
-    assert chat is not None
-    await chat.send_message(schedule_text(context), reply_markup=main_menu(context.t))
+    if chat is None:
+        return
+    menu = main_menu(context.t) if is_private(update) else None
+    await chat.send_message(schedule_text(context), reply_markup=menu)
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.privacy import mask_identity_numbers
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
@@ -94,6 +95,18 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """An RT invitation not used yet; ``ref`` (the start of its code's hash) names it."""
+
+    ref: str
+    area: str
+    expires_at: datetime
+
+
+INVITATION_REF = 12  # hex digits of the code's hash that name an invitation (and audit it)
+
+
+@dataclass(frozen=True)
 class Broadcast:
     """A staff broadcast: texts per language, audience, and figures by outbox status."""
 
@@ -108,6 +121,27 @@ class Broadcast:
     def text(self, lang: str) -> str:
         """The text in a language, falling back to Indonesian."""
         return text_in(self.texts, lang)
+
+    @property
+    def phase(self) -> str:
+        """draft, queued, paused, cancelled or finished (bot.domain.broadcasts)."""
+        return phase_of(self.status, self.figures)
+
+
+@dataclass(frozen=True)
+class Steered:
+    """What pause, resume or cancel did: whether it applied, and the broadcast's phase now."""
+
+    applied: bool
+    phase: str
+
+
+# Per action: the outbox statuses it takes (an SQL list) and the status they get.
+STEERED_ROWS = {
+    "pause": ("'pending'", "paused"),
+    "resume": ("'paused'", "pending"),
+    "cancel": ("'pending', 'paused'", "cancelled"),
+}
 
 
 def text_in(texts: Mapping[str, str], lang: str) -> str:
@@ -687,7 +721,7 @@ class Repository:
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (code_hash, area, region, actor, now.isoformat(), expires.isoformat()),
             )
-            await _audit(db, now, actor, "invite-rt", code_hash[:12], area)
+            await _audit(db, now, actor, "invite-rt", code_hash[:INVITATION_REF], area)
 
     async def redeem_invitation(self, code_hash: str, user_id: int, now: datetime) -> Role | None:
         """Use an unused, unexpired invitation: the user becomes RT head of its area."""
@@ -706,7 +740,7 @@ class Repository:
                 " VALUES (?, 'rt', ?, ?, ?, ?)",
                 (user_id, area, region, inviter, now.isoformat()),
             )
-            await _audit(db, now, user_id, "join-rt", code_hash[:12], area)
+            await _audit(db, now, user_id, "join-rt", code_hash[:INVITATION_REF], area)
             return Role(user_id, "rt", area, region)
 
     async def save_group(self, chat_id: int, title: str, status: str, now: datetime) -> None:
@@ -722,14 +756,81 @@ class Repository:
         row = await self._one("SELECT * FROM groups WHERE chat_id = ?", (chat_id,))
         return _group(row) if row else None
 
-    async def link_group(self, chat_id: int, rt: Role, now: datetime) -> None:
-        """Link a group to an RT head's area and audit it."""
+    async def link_group(
+        self, chat_id: int, rt: Role, actor: int, now: datetime, replacing: int | None
+    ) -> bool:
+        """Link a group to an RT head's area if it is still linked to ``replacing`` (None: to
+        nobody), and audit it; False if the link changed meanwhile."""
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ?",
-                (rt.user_id, rt.area, chat_id),
+            cursor = await db.execute(
+                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ? AND rt_user_id IS ?",
+                (rt.user_id, rt.area, chat_id, replacing),
             )
-            await _audit(db, now, rt.user_id, "link-group", str(chat_id), rt.area)
+            if cursor.rowcount:
+                await _audit(db, now, actor, "link-group", str(chat_id), rt.area)
+            return cursor.rowcount > 0
+
+    async def rt_heads(self) -> list[Role]:
+        """Every RT head, by area."""
+        rows = await self._all("SELECT * FROM roles WHERE role = 'rt' ORDER BY area, user_id")
+        return [Role(r["user_id"], r["role"], r["area"], r["region"]) for r in rows]
+
+    async def remove_rt_head(self, user_id: int, actor: int, now: datetime) -> list[int] | None:
+        """Take the RT-head role away, unlink their groups (until a new head links them) and
+        cancel their announcements not sent yet; audited. The unlinked group ids, or None if
+        the user was no RT head."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM roles WHERE user_id = ? AND role = 'rt'", (user_id,)
+            )
+            if not cursor.rowcount:
+                return None
+            await _audit(db, now, actor, "revoke-rt", str(user_id), None)
+            rows = await db.execute_fetchall(
+                "UPDATE groups SET rt_user_id = NULL, area = NULL WHERE rt_user_id = ?"
+                " RETURNING chat_id",
+                (user_id,),
+            )
+            groups = sorted(int(r[0]) for r in rows)
+            for chat_id in groups:
+                await _audit(db, now, actor, "unlink-group", str(chat_id), str(user_id))
+            await _cancel_pending(
+                db,
+                "cause = 'announcement' AND content IN"
+                " (SELECT 'announcement:' || id FROM announcements WHERE author = ?)",
+                [user_id],
+                None,
+            )
+            return groups
+
+    async def open_invitations(self, now: datetime) -> list[Invitation]:
+        """RT invitations neither used nor expired, oldest first."""
+        rows = await self._all(
+            "SELECT code_hash, area, expires_at FROM rt_invitations"
+            " WHERE used_by IS NULL AND expires_at > ? ORDER BY created_at",
+            (now.isoformat(),),
+        )
+        return [Invitation(r[0][:INVITATION_REF], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+    async def withdraw_invitation(self, ref: str, actor: int, now: datetime) -> str:
+        """Withdraw an unused invitation (its link stops working); audited. "withdrawn",
+        "used" (remove the RT head instead) or "unknown"."""
+        async with self._transaction() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT code_hash, area, used_by FROM rt_invitations"
+                    " WHERE substr(code_hash, 1, ?) = ?",
+                    (INVITATION_REF, ref),
+                )
+            )
+            if len(rows) != 1 or len(ref) != INVITATION_REF:
+                return "unknown"
+            code_hash, area, used_by = rows[0]
+            if used_by is not None:
+                return "used"
+            await db.execute("DELETE FROM rt_invitations WHERE code_hash = ?", (code_hash,))
+            await _audit(db, now, actor, "withdraw-rt-invite", ref, area)
+            return "withdrawn"
 
     async def linked_groups(self, rt_user_id: int) -> list[Group]:
         """The groups an RT head linked that the bot is still in."""
@@ -887,22 +988,34 @@ class Repository:
                 )
             return cursor.rowcount
 
-    async def steer_broadcast(self, broadcast_id: int, action: str) -> int:
-        """Pause, resume or cancel what of a broadcast is not sent yet; return rows changed."""
-        before, after, status = {
-            "pause": ("pending", "paused", "paused"),
-            "resume": ("paused", "pending", "queued"),
-            "cancel": ("pending', 'paused", "cancelled", "cancelled"),
-        }[action]
+    async def steer_broadcast(self, broadcast_id: int, action: str) -> "Steered | None":
+        """Pause, resume or cancel what of a broadcast is not sent yet, if its phase allows
+        (bot.domain.broadcasts); None if there is no such broadcast."""
+        key = f"broadcast:{broadcast_id}"
         async with self._transaction() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
+                )
+            )
+            if not rows:
+                return None
+            figures = await db.execute_fetchall(
+                "SELECT status, COUNT(*) FROM outbox WHERE dedupe_key = ? GROUP BY status", (key,)
+            )
+            phase = phase_of(rows[0][0], {f[0]: int(f[1]) for f in figures})
+            status = steered_status(phase, action)
+            if status is None:
+                return Steered(False, phase)
+            before, after = STEERED_ROWS[action]
             await db.execute(
                 "UPDATE broadcasts SET status = ? WHERE id = ?", (status, broadcast_id)
             )
-            cursor = await db.execute(
-                f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ('{before}')",
-                (after, f"broadcast:{broadcast_id}"),
+            await db.execute(
+                f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ({before})",
+                (after, key),
             )
-            return cursor.rowcount
+            return Steered(True, status)
 
     async def announcement_author(self, announcement_id: int) -> int | None:
         """Who wrote an announcement."""

@@ -1,6 +1,7 @@
 """Every privileged action × {resident, RT head of another area, staff, admin} × {command,
 forged button}: the unprivileged get a clear refusal and nothing in the database changes."""
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,14 @@ ACTIONS = [
     Action("grant staff", ADMIN, command="/staf tambah 7777"),
     Action("list staff", ADMIN, command="/staf"),
     Action("invite RT head", STAFF, command="/undang_rt 53.71 Oebobo RT 03"),
+    Action("list RT heads", STAFF, command="/ketua_rt"),
+    Action("remove RT head", STAFF, command="/ketua_rt hapus 8103"),
+    Action("withdraw invitation", STAFF, command="/ketua_rt tarik 0123456789ab"),
+    Action("remove RT head button", STAFF, button="rt:remove:8103"),
+    Action("withdraw invitation button", STAFF, button="rt:withdraw:0123456789ab"),
+    Action("hand over a group", STAFF, button="grp:give:-950.8104"),  # only its head, or staff
+    Action("keep a group", STAFF, button="grp:keep:-950.8104"),
+    Action("hand over a malformed group", STAFF, button="grp:give:--950.8104"),
     Action("write broadcast", STAFF, command="/siaran Uji coba"),
     Action("broadcast status", STAFF, command="/siaran_status"),
     Action("calendar", ADMIN, command="/kalender"),
@@ -114,3 +123,57 @@ async def test_only_the_entitled_may_act(bot: RunningBot, db_path: Path, action:
         else:
             assert refused(bot, person, before), f"{role} was not refused"
             assert snapshot(db_path) == state, f"{role} changed the database"
+
+
+def whole_database(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table."""
+    with sqlite3.connect(db) as raw:
+        names = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {name: raw.execute(f"SELECT * FROM {name}").fetchall() for name in names}
+
+
+async def test_forged_presses_in_a_group_from_a_stranger_are_refused_quietly(
+    bot: RunningBot, db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    admin = bot.person(ADMIN_ID)
+    await ready(admin)
+    await admin.send("/siaran Info resmi")  # a draft a forged press could send
+    stranger = {"id": 8190, "is_bot": False, "first_name": "Asing", "language_code": "id"}
+    api = bot.telegram.api
+    message = api.incoming_message(stranger, "halo semua", GROUP)["message"]
+    step = bot.services.guide.steps_for(bot.services.calendar.access)[0].id
+    topic = next(iter(bot.services.faq.content.topics))
+    forged = [
+        "remind:toggle:token",
+        "remind:region:53.71",
+        "remind:done:",
+        "remind:show:",
+        f"guide:go:{step}",
+        "guide:check:nik",
+        "guide:help:",
+        "guide:exit:",
+        "guide:done:",
+        "lang:set:en",
+        "privacy:delete:yes",
+        f"faq:show:{topic}",
+        f"faq:up:{topic}",
+        "schedule:show:",
+        "help:show:",
+        "bc:send:1",
+        "ann:send:1",
+    ]
+    before, state = len(bot.telegram.calls), whole_database(db_path)
+    caplog.clear()
+    for data in forged:
+        payload = api.button_press(stranger, message, data)
+        await bot.processed(await bot.telegram.push(payload))
+        on_a_card = api.button_press(stranger, message, data)  # a press on an inline card
+        del on_a_card["callback_query"]["message"]
+        on_a_card["callback_query"]["inline_message_id"] = "card-1"
+        await bot.processed(await bot.telegram.push(on_a_card))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], errors[0].getMessage()
+    assert whole_database(db_path) == state
+    calls = bot.telegram.calls[before:]
+    assert {c.method for c in calls} <= {"answerCallbackQuery", "getUpdates"}
+    assert all(not c.params.get("text") for c in calls)  # quietly: no alert, no toast

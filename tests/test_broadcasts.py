@@ -8,11 +8,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.audience import parse_audience
+from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.calendar import parse_send_time
 from bot.domain.clock import FixedClock
 from storage import Repository
 from tests.conftest import ADMIN_ID
-from tests.harness import Person, RunningBot, eventually, run_bot, run_cli, texts_to
+from tests.harness import (
+    Person,
+    RunningBot,
+    eventually,
+    run_bot,
+    run_cli,
+    seed_broadcast,
+    texts_to,
+)
 
 
 async def resident(bot: RunningBot, user_id: int, language: str, region: str | None) -> Person:
@@ -241,3 +250,106 @@ def test_audiences_are_checked():
     for wrong in ("reminder:lottery", "region:kupang", "lang:fr", "all:53", "everyone"):
         with pytest.raises(ValueError):
             parse_audience(wrong, languages)
+
+
+def alerts(bot: RunningBot, since: int) -> list[str]:
+    """Texts of the callback answers the bot gave since call ``since``."""
+    return [
+        str(c.params.get("text"))
+        for c in bot.telegram.calls[since:]
+        if c.method == "answerCallbackQuery" and c.params.get("text")
+    ]
+
+
+async def test_steering_follows_the_broadcast_phase(bot: RunningBot):
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    await resident(bot, 9201, "Bahasa Indonesia", "53.71")
+    sender = bot.services.sender
+    assert sender is not None
+    await sender.stop()  # nothing goes out while the first broadcast is steered
+    await admin.send("/siaran Rapat RT dibatalkan.")
+    await admin.press("Semua warga")
+    await admin.press("Kirim sekarang")
+    progress = admin.last
+    await admin.press("Batalkan")
+    assert "#1 · cancelled" in admin.last["text"] and admin.buttons(admin.last) == []
+    repo = bot.services.repo
+    for action in ("resume", "cancel", "pause"):
+        before = len(bot.telegram.calls)
+        await admin.press_data(f"bc:{action}:1", progress)
+        assert alerts(bot, before) == ["Siaran #1 sudah dibatalkan; tidak ada yang diubah."]
+        broadcast = await repo.broadcast(1)
+        assert broadcast is not None and broadcast.status == "cancelled"
+        assert broadcast.figures == {"cancelled": 2}  # the admin and the resident
+
+    await sender.start()
+    await admin.send("/siaran Rapat RT besok.")
+    await admin.press("Semua warga")
+    await admin.press("Kirim sekarang")
+    await eventually(lambda: bool(texts_to(bot.telegram, 9201, "Rapat RT besok")))
+    for _ in range(50):  # the sender records sends in small batches
+        finished = await repo.broadcast(2)
+        if finished is not None and finished.phase == "finished":
+            break
+        await asyncio.sleep(0.05)
+    before = len(bot.telegram.calls)
+    await admin.press_data("bc:pause:2", progress)
+    assert alerts(bot, before) == ["Siaran #2 sudah selesai; tidak ada yang diubah."]
+    broadcast = await repo.broadcast(2)
+    assert broadcast is not None and broadcast.status == "queued"
+    before = len(bot.telegram.calls)
+    await admin.press_data("bc:resume:2", progress)
+    assert alerts(bot, before) == ["Siaran #2 sudah selesai; tidak ada yang diubah."]
+
+
+def test_cli_steering_follows_the_broadcast_phase(tmp_path):
+    db = tmp_path / "s.db"
+    asyncio.run(seed_broadcast(db, [1, 2]))
+    env = {"SENSUS_DB": str(db)}
+    paused = run_cli("broadcast", "pause", "1", env=env)
+    assert "broadcast #1 is paused" in paused.stdout
+    again = run_cli("broadcast", "pause", "1", env=env, check=False)
+    assert again.returncode != 0
+    assert again.stderr.strip().endswith("broadcast #1 is paused; nothing to pause")
+    run_cli("broadcast", "cancel", "1", env=env)
+    resumed = run_cli("broadcast", "resume", "1", env=env, check=False)
+    assert resumed.returncode != 0 and "is cancelled; nothing to resume" in resumed.stderr
+    assert '#1 all cancelled {"cancelled": 2}' in run_cli("broadcast", "status", env=env).stdout
+    missing = run_cli("broadcast", "cancel", "7", env=env, check=False)
+    assert missing.returncode != 0 and "no broadcast #7" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "figures", "action", "after"),
+    [
+        ("queued", {"pending": 3}, "pause", "paused"),
+        ("paused", {"paused": 3}, "resume", "queued"),
+        ("paused", {"paused": 3}, "cancel", "cancelled"),
+        ("draft", {}, "cancel", "cancelled"),
+        ("cancelled", {"cancelled": 3}, "resume", None),
+        ("cancelled", {"cancelled": 3}, "cancel", None),
+        ("queued", {"sent": 3}, "pause", None),  # finished
+        ("queued", {"sent": 3}, "cancel", None),
+        ("queued", {"pending": 3}, "resume", None),
+        ("paused", {"paused": 3}, "pause", None),
+        ("draft", {}, "pause", None),
+    ],
+)
+def test_the_broadcast_state_machine(status, figures, action, after):
+    assert steered_status(phase_of(status, figures), action) == after
+
+
+@pytest.mark.parametrize("forged", ["fr", "id", "xx"])
+async def test_a_reply_to_a_variant_prompt_takes_only_the_offered_languages(
+    bot: RunningBot, forged: str
+):
+    admin = await resident(bot, ADMIN_ID, "Bahasa Indonesia", None)
+    await admin.send("/siaran Petugas datang besok pagi.")
+    await admin.press("Semua warga")
+    prompt = (await admin.press("Teks English"))[0]
+    forged_prompt = dict(prompt, text=prompt["text"].replace("[en]", f"[{forged}]"))
+    shown = await admin.send("Texte falsifié.", reply_to=forged_prompt)
+    assert shown[0]["text"] == (
+        "Bahasa ini tidak dipakai bot ini. Pilih bahasa dari tombol ➕ di pratinjau."
+    )
+    assert await bot.services.repo.broadcast_texts(1) == {"id": "Petugas datang besok pagi."}

@@ -60,6 +60,7 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         ("SENSUS_TZ", "Mars/Olympus"),
         ("SENSUS_LOG_LEVEL", "LOUD"),
         ("SENSUS_FLOOD_LIMIT", "twenty a minute"),
+        ("SENSUS_FLOOD_BUTTON_LIMIT", "fast"),
     ],
 )
 def test_invalid_values_name_the_setting(name, value):

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import FixedClock
+from bot.local_api import keyboard_buttons
 from tests.conftest import ADMIN_ID
 from tests.harness import (
     RunningBot,
@@ -133,3 +134,109 @@ async def test_residents_forged_buttons_and_expired_invitations_are_refused(tele
         await resident.press_data("ann:send:1", resident.last)
         assert [c.params.get("show_alert") for c in telegram.calls[before:]] == ["true"]
         assert await bot.services.repo.roles(8020) == {}
+
+
+def audit_actions(db_path) -> list[str]:
+    with sqlite3.connect(db_path) as raw:
+        return [row[0] for row in raw.execute("SELECT action FROM role_audit ORDER BY id")]
+
+
+async def test_staff_can_withdraw_an_invitation_by_button_or_command(bot: RunningBot, db_path):
+    admin, resident = bot.person(ADMIN_ID, "Admin"), bot.person(8031, "Warga")
+    await ready(admin)
+    await ready(resident)
+    shown = await admin.send("/undang_rt 53.71 Oebobo RT 02")
+    code = invitation_code(shown[0]["text"])
+    shown = await admin.press("Tarik undangan ini")
+    assert shown[0]["text"] == "✅ Undangan ditarik; tautannya tidak berlaku lagi."
+    assert "start=rt-" not in shown[0]["text"]  # the dead link is gone from the chat
+    shown = await resident.send(f"/start rt-{code}")
+    assert "tidak berlaku" in shown[0]["text"]
+    assert await bot.services.repo.roles(8031) == {}
+
+    second = invitation_code((await admin.send("/undang_rt 53.71 Oebobo RT 03"))[0]["text"])
+    listing = (await admin.send("/ketua_rt"))[0]["text"]
+    assert "Kota Kupang · Oebobo RT 03 — " in listing and "Oebobo RT 02" not in listing
+    ref = listing.split("Oebobo RT 03 — ", 1)[1].split(",", 1)[0]
+    shown = await admin.send(f"/ketua_rt tarik {ref}")
+    assert shown[0]["text"] == "✅ Undangan ditarik; tautannya tidak berlaku lagi."
+    shown = await admin.send(f"/ketua_rt tarik {ref}")
+    assert shown[0]["text"] == "Tidak ada undangan dengan kode itu. Lihat /ketua_rt."
+    assert "tidak berlaku" in (await resident.send(f"/start rt-{second}"))[0]["text"]
+    assert audit_actions(db_path).count("withdraw-rt-invite") == 2
+
+
+async def test_staff_can_remove_an_rt_head_whose_groups_are_unlinked(bot: RunningBot, db_path):
+    admin, staff = bot.person(ADMIN_ID, "Admin"), bot.person(8041, "Staf")
+    await ready(admin)
+    await ready(staff)
+    await admin.send("/staf tambah 8041")
+    group = {"id": -940, "type": "group", "title": "RT 09"}
+    rt = await rt_head_with_group(bot, admin, 8042, group, "53.71 Oebobo RT 09")
+    sender = bot.services.sender
+    assert sender is not None
+    await sender.stop()  # the RT head's announcement waits in the outbox
+    await rt.send("/umumkan Kerja bakti Sabtu")
+    await rt.press("Kirim")
+    shown = await staff.send("/ketua_rt")
+    assert "Kota Kupang · Oebobo RT 09 — 8042, 1 grup" in shown[0]["text"]
+    shown = await staff.press("Cabut Oebobo RT 09")
+    assert shown[0]["text"].startswith("✅ 8042 bukan ketua RT lagi. 1 grupnya tidak terhubung")
+    repo = bot.services.repo
+    assert await repo.roles(8042) == {}
+    linked = await repo.group(-940)
+    assert linked is not None and linked.rt_user_id is None and linked.area is None
+    assert await repo.outbox_status("announcement") == {"cancelled": 1}
+    assert audit_actions(db_path)[-2:] == ["revoke-rt", "unlink-group"]
+    refused = await rt.send("/umumkan Lagi")
+    assert refused[0]["text"] == "Maaf, ini hanya untuk petugas sensus yang berwenang."
+    shown = await staff.send("/ketua_rt hapus 8042")
+    assert shown[0]["text"] == "8042 bukan ketua RT."
+
+
+async def test_linking_a_group_another_rt_head_linked_asks_that_head(bot: RunningBot, db_path):
+    admin = bot.person(ADMIN_ID, "Admin")
+    await ready(admin)
+    group = {"id": -930, "type": "group", "title": "Warga Oebobo"}
+    holder = await rt_head_with_group(bot, admin, 8051, group, "53.71 Oebobo RT 01")
+    asker = bot.person(8052, "Pak RT Baru")
+    await ready(asker)
+    code = invitation_code((await admin.send("/undang_rt 53.71 Oebobo RT 02"))[0]["text"])
+    await asker.send(f"/start rt-{code}")
+    api, repo = bot.telegram.api, bot.services.repo
+    api.chat_admins[-930] = {8051, 8052}
+
+    bot.telegram.blocked_chats = {8051}  # the head the group is linked to cannot be reached
+    await say_in_group(bot, asker.user, "/hubungkan", group)
+    assert "tidak bisa saya hubungi" in api.chat_messages(-930)[-1]["text"]
+    assert (await repo.group(-930)).rt_user_id == 8051  # type: ignore[union-attr]
+    bot.telegram.blocked_chats = set()
+    await say_in_group(bot, asker.user, "/hubungkan", group)
+    told = api.chat_messages(-930)[-1]["text"]
+    assert told.startswith("Grup ini sudah terhubung dengan Kota Kupang · Oebobo RT 01.")
+    linked = await repo.group(-930)
+    assert linked is not None and linked.rt_user_id == 8051  # unchanged until the head answers
+    question = holder.last
+    assert "ingin menghubungkan grup Warga Oebobo" in question["text"]
+    assert holder.buttons(question) == ["✅ Serahkan grup", "❌ Tetap di wilayah saya"]
+
+    before = len(bot.telegram.calls)
+    forged = keyboard_buttons(question["reply_markup"])[0]["callback_data"]
+    await asker.press_data(forged, asker.last)  # the asker cannot approve their own request
+    assert [c.params.get("show_alert") for c in bot.telegram.calls[before:]] == ["true"]
+    assert (await repo.group(-930)).rt_user_id == 8051  # type: ignore[union-attr]
+
+    shown = await holder.press("Tetap di wilayah saya", question)
+    assert shown[0]["text"] == "Grup tetap terhubung dengan wilayah Anda."
+    assert "tetap terhubung dengan wilayah ketua RT sebelumnya" in asker.last["text"]
+    assert (await repo.group(-930)).rt_user_id == 8051  # type: ignore[union-attr]
+
+    await say_in_group(bot, asker.user, "/hubungkan", group)
+    shown = await holder.press("Serahkan grup")
+    assert shown[0]["text"] == "✅ Grup diserahkan kepada Kota Kupang · Oebobo RT 02."
+    assert "terhubung dengan Kota Kupang · Oebobo RT 02" in api.chat_messages(-930)[-1]["text"]
+    handed = await repo.group(-930)
+    assert handed is not None and handed.rt_user_id == 8052
+    assert audit_actions(db_path)[-1] == "link-group"
+    await holder.press_data(forged, question)  # an old button, pressed again
+    assert (await repo.group(-930)).rt_user_id == 8052  # type: ignore[union-attr]

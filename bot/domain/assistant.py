@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import Calendar
-from bot.domain.faq import FaqContent, Topic, calendar_values, load_faq, render_answer
+from bot.domain.calendar import Calendar, calendar_values
+from bot.domain.faq import FaqContent, Topic, load_faq, render_answer
 from bot.domain.matching import FaqMatcher, Match, Normaliser
 from bot.i18n import N_
 

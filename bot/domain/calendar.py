@@ -1,6 +1,8 @@
 """The census calendar: events, the access method in force and official contacts."""
 
+import html
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -8,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
 
 ACCESS_METHODS = ("nik+token", "nik+kk+password")
 EVENT_KINDS = ("token", "online", "field", "results", "other")
@@ -81,6 +85,36 @@ class Calendar:
         event = self.event(reminder.event)
         assert event is not None
         return (event.start if reminder.at == "start" else event.end) + reminder.offset
+
+
+def calendar_values(calendar: Calendar, locale: str, lang: str, zone: ZoneInfo) -> dict[str, str]:
+    """Placeholder values from the calendar, formatted for a language and the user's zone,
+    escaped for Telegram's HTML (every text they go into is HTML)."""
+
+    def day(moment: datetime) -> str:
+        return format_date(moment.astimezone(calendar.zone), "long", locale=locale)
+
+    def clock(moment: datetime, in_zone: ZoneInfo) -> str:
+        time = format_time(moment.astimezone(in_zone), "short", locale=locale)
+        return f"{time} {zone_name(in_zone)}"
+
+    site = calendar.site.removeprefix("https://").removeprefix("http://").rstrip("/")
+    values = {"site": site}
+    values.update({f"contact_{key}": value for key, value in calendar.contact.items()})
+    lines = []
+    for event in calendar.events:
+        start, end = day(event.start), day(event.end)
+        values[f"{event.id}_start"] = start
+        values[f"{event.id}_end"] = end
+        values[f"{event.id}_end_time"] = clock(event.end, calendar.zone)
+        local_end = event.end.astimezone(zone)
+        values[f"{event.id}_end_local"] = (
+            f"{format_date(local_end, 'long', locale=locale)} {clock(event.end, zone)}"
+        )
+        span = start if start == end else f"{start} – {end}"
+        lines.append(f"• {event.name(lang)}: {span}")
+    values["schedule"] = "\n".join(lines)
+    return {name: html.escape(value, quote=False) for name, value in values.items()}
 
 
 def parse_offset(value: str) -> timedelta:
@@ -208,7 +242,7 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
         )
     if len({r.id for r in reminders}) != len(reminders):
         raise CalendarError(f"{source}: reminder ids must be unique")
-    return Calendar(
+    calendar = Calendar(
         census=need(data, "census", "the calendar"),
         zone=zone,
         access=access,
@@ -217,3 +251,23 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
         events=tuple(sorted(events, key=lambda e: e.start)),
         reminders=tuple(reminders),
     )
+    check_placeholders(calendar, source)
+    return calendar
+
+
+def check_placeholders(calendar: Calendar, source: str) -> None:
+    """Every {placeholder} in a reminder text is a calendar value; else CalendarError naming
+    it (an unknown one would fail each time the reminder is rendered)."""
+    known = calendar_values(calendar, "id", "id", calendar.zone)
+    for reminder in calendar.reminders:
+        for lang, text in reminder.texts.items():
+            where = f"{source}: reminder {reminder.id} (text.{lang})"
+            try:
+                names = [
+                    name for _, name, _, _ in string.Formatter().parse(text) if name is not None
+                ]
+            except ValueError as error:
+                raise CalendarError(f"{where}: {error} (write {{{{ and }}}} for braces)") from None
+            for name in names:
+                if name not in known:
+                    raise CalendarError(f"{where}: unknown placeholder {{{name}}}")

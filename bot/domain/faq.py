@@ -3,14 +3,8 @@
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_date, format_time
-
-from bot.domain.calendar import Calendar, zone_name
 
 SOURCE_LANGUAGE = "id"
 OUT_OF_SCOPE = "out-of-scope"
@@ -155,35 +149,6 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
             for example in data.get(OUT_OF_SCOPE, {}).get("examples", [])
         ),
     )
-
-
-def calendar_values(calendar: Calendar, locale: str, lang: str, zone: ZoneInfo) -> dict[str, str]:
-    """Placeholder values from the calendar, formatted for a language and the user's zone."""
-
-    def day(moment: datetime) -> str:
-        return format_date(moment.astimezone(calendar.zone), "long", locale=locale)
-
-    def clock(moment: datetime, in_zone: ZoneInfo) -> str:
-        time = format_time(moment.astimezone(in_zone), "short", locale=locale)
-        return f"{time} {zone_name(in_zone)}"
-
-    site = calendar.site.removeprefix("https://").removeprefix("http://").rstrip("/")
-    values = {"site": site}
-    values.update({f"contact_{key}": value for key, value in calendar.contact.items()})
-    lines = []
-    for event in calendar.events:
-        start, end = day(event.start), day(event.end)
-        values[f"{event.id}_start"] = start
-        values[f"{event.id}_end"] = end
-        values[f"{event.id}_end_time"] = clock(event.end, calendar.zone)
-        local_end = event.end.astimezone(zone)
-        values[f"{event.id}_end_local"] = (
-            f"{format_date(local_end, 'long', locale=locale)} {clock(event.end, zone)}"
-        )
-        span = start if start == end else f"{start} – {end}"
-        lines.append(f"• {event.name(lang)}: {span}")
-    values["schedule"] = "\n".join(lines)
-    return values
 
 
 def render_answer(topic: Topic, lang: str, access: str, values: Mapping[str, str]) -> str:

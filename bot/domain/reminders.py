@@ -1,5 +1,6 @@
 """When each reminder goes out: due times, quiet hours, relevance, and its text."""
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -66,4 +67,5 @@ def send_time(
 
 def reminder_text(reminder: Reminder, lang: str, values: Mapping[str, str], footer: str) -> str:
     """The reminder in a language, dates filled from the calendar, with the opt-out hint."""
-    return f"🔔 {reminder.text(lang).format_map(values)}\n\n{footer}"
+    text = html.escape(reminder.text(lang), quote=False)  # staff write calendars as plain text
+    return f"🔔 {text.format_map(values)}\n\n{footer}"
