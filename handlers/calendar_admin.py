@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import CALENDAR
 from bot.context import SensusContext, Services
+from bot.domain.assistant import Reader
 from bot.domain.calendar import (
     CalendarError,
     load_calendar,
@@ -15,7 +16,6 @@ from bot.domain.calendar import (
     shipped_calendars,
 )
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.faq import calendar_values
 from bot.domain.regions import zone_of
 from bot.i18n import N_, Translator
 from bot.planning import Change, apply_revision, calendar_changes
@@ -178,7 +178,8 @@ async def cancel(update: Update, context: SensusContext) -> None:
 
 def notice_text(services: Services, t: Translator, zone: ZoneInfo) -> str:
     """The "schedule changed" notice in one language."""
-    values = calendar_values(services.calendar, t.language.cldr, t.code, zone)
+    reader = Reader(t.code, t.language.cldr, zone, t._)
+    values = reader.values(services.calendar, services.clock.now())
     footer = t._("Lihat /jadwal. Berhenti menerima pesan: /berhenti")
     return f"{t._(CHANGE_NOTICE)}\n{values['schedule']}\n\n{footer}"
 

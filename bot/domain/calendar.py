@@ -34,6 +34,8 @@ class Event:
     start: datetime
     end: datetime
     names: dict[str, str] = field(default_factory=dict)
+    # Figures published with the event (results), shown only once it has started.
+    figures: dict[str, float] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         """The event's name in a language, falling back to Indonesian, then to its id."""
@@ -179,7 +181,14 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
         kind = need(raw, "kind", where)
         if kind not in EVENT_KINDS:
             raise CalendarError(f"{source}: {where}: kind must be one of {', '.join(EVENT_KINDS)}")
-        events.append(Event(need(raw, "id", where), kind, start, end, dict(raw.get("name", {}))))
+        figures = raw.get("figures", {})
+        if not isinstance(figures, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in figures.values()
+        ):
+            raise CalendarError(f"{source}: {where}: figures must be a table of numbers")
+        events.append(
+            Event(need(raw, "id", where), kind, start, end, dict(raw.get("name", {})), figures)
+        )
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise CalendarError(f"{source}: event ids must be unique")
