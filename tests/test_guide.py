@@ -133,7 +133,7 @@ async def test_resume_after_a_restart_and_start_again(telegram: FakeTelegram, se
     async with run_bot(telegram, settings) as second:
         ani = second.person(3006)
         shown = await ani.send("/panduan")
-        assert shown[0]["text"].endswith("\n\nAnda berhenti di langkah 4 dari 10: Alamat dan rumah.")
+        assert shown[0]["text"].endswith("Anda berhenti di langkah 4 dari 10: Alamat dan rumah.")
         await ani.press("Lanjut di langkah 4")
         assert heading(ani) == "Langkah 4 dari 10 · Alamat dan rumah"
         await ani.send("/panduan")
