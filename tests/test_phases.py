@@ -114,7 +114,7 @@ SEEN = {
 }
 
 
-def check(text: str, expected: list[str], what: str) -> None:
+def check(text: str, expected: list[str], what: object) -> None:
     for piece in expected:
         if piece.startswith("!"):
             assert piece[1:] not in text, (what, text)
