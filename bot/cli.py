@@ -230,8 +230,9 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     if lang not in i18n.languages:
         return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
     t = i18n.translator(lang)
-    reader = Reader(lang, t.language.cldr, settings.timezone)
+    reader = Reader(lang, t.language.cldr, settings.timezone, t._)
     calendar = load_calendar(settings.calendar_path)
+    now = settings.now or Clock().now()
     questions = sys.stdin if args.question == "-" else [args.question]
     for line in questions:
         question = line.strip()
@@ -240,7 +241,7 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
         match = engine.match(question)
         topic = engine.topic(match.topic) if match.topic else None
         if topic is not None:
-            answer = engine.answer(topic, reader, calendar)
+            answer = engine.answer(topic, reader, calendar, now)
         elif match.outcome == "clarify":
             titles = [engine.content.topics[c.topic].title(lang) for c in match.candidates]
             answer = f"{t._(CLARIFY)} {' / '.join(titles)}"

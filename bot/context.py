@@ -14,6 +14,7 @@ from bot.domain.assistant import FaqEngine, Reader
 from bot.domain.calendar import Calendar
 from bot.domain.clock import Clock
 from bot.domain.guide import Guide
+from bot.domain.regions import zone_of
 from bot.i18n import I18n, Translator
 from storage import Repository, User
 
@@ -92,8 +93,11 @@ class SensusContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     @property
     def reader(self) -> Reader:
-        """The current user's language, formats and time zone, for rendering answers."""
-        return Reader(self.t.code, self.t.language.cldr, self.services.settings.timezone)
+        """The current user's language, formats and time zone (their regency's, else the
+        configured one), for rendering answers."""
+        region = self.account.region if self.account else None
+        zone = zone_of(region) if region else self.services.settings.timezone
+        return Reader(self.t.code, self.t.language.cldr, zone, self.t._)
 
 
 def services_of(application: AnyApplication) -> Services:

@@ -8,9 +8,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import CALENDAR
 from bot.context import SensusContext, Services
+from bot.domain.assistant import Reader
 from bot.domain.calendar import (
     CalendarError,
-    calendar_values,
     load_calendar,
     shipped_calendar_path,
     shipped_calendars,
@@ -178,7 +178,8 @@ async def cancel(update: Update, context: SensusContext) -> None:
 
 def notice_text(services: Services, t: Translator, zone: ZoneInfo) -> str:
     """The "schedule changed" notice in one language."""
-    values = calendar_values(services.calendar, t.language.cldr, t.code, zone)
+    reader = Reader(t.code, t.language.cldr, zone, t._)
+    values = reader.values(services.calendar, services.clock.now())
     footer = t._("Lihat /jadwal. Berhenti menerima pesan: /berhenti")
     return f"{t._(CHANGE_NOTICE)}\n{values['schedule']}\n\n{footer}"
 

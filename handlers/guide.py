@@ -7,27 +7,96 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.commands import GUIDE
 from bot.context import SensusContext
-from bot.domain.calendar import calendar_values
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import pick_variant
-from bot.domain.guide import Step
+from bot.domain.guide import Step, Texts
+from bot.domain.phases import Phase, phase_of
 from bot.i18n import N_
 from handlers.ui import as_button, edit_in_place, keyboard, main_menu
 
 BACK = N_("⬅️ Kembali")
 SCAM_TOPIC = "scam-warning"
+FIELD_TOPIC = "field-when"
+ONLINE_OPEN = N_(
+    "✅ Sensus online dibuka sampai <b>{online_end}</b> pukul {online_end_time} "
+    "(tinggal {online_left})."
+)
+ONLINE_BEFORE = N_(
+    "⏳ Sensus online <b>belum dibuka</b>: dibuka <b>{online_start}</b>. Anda sudah bisa "
+    "membaca langkah-langkahnya sekarang, dan saya bisa mengingatkan Anda saat dibuka."
+)
+ONLINE_CLOSED = N_(
+    "⛔ Sensus online <b>sudah ditutup</b> pada {online_end}. Langkah-langkah ini tidak bisa "
+    "dipakai lagi, tetapi tetap boleh dibaca."
+)
+# After the online census: what to do instead, by the phase of the field visits.
+FIELD_INSTEAD = {
+    "before": N_(
+        "Yang bisa dilakukan sekarang: petugas sensus akan datang ke rumah pada "
+        "<b>{field_dates}</b>. Siapkan KK Anda."
+    ),
+    "open": N_(
+        "Yang bisa dilakukan sekarang: petugas sensus sedang mendatangi rumah warga sampai "
+        "<b>{field_end}</b>. Siapkan KK Anda."
+    ),
+    "closed": N_(
+        "Tahap lapangan juga sudah selesai ({field_dates}). Jika keluarga Anda belum didata, "
+        "hubungi WhatsApp SP2020 {contact_whatsapp}."
+    ),
+}  # fmt: skip
 
 
 def placeholders(context: SensusContext) -> dict[str, str]:
-    """Calendar values for the current user's language and zone."""
-    reader = context.reader
-    return calendar_values(context.services.calendar, reader.locale, reader.lang, reader.zone)
+    """Calendar values for the current user's language, zone and the phase now."""
+    services = context.services
+    return context.reader.values(services.calendar, services.clock.now())
+
+
+def variant(context: SensusContext, texts: Texts) -> str:
+    """A text of the guide for the calendar in force and the phase now."""
+    services = context.services
+    return pick_variant(texts, context.t.code, services.calendar, services.clock.now()) or ""
 
 
 def field(context: SensusContext, step: Step, name: str) -> str:
     """One text of a step, rendered for the user (empty when the step has none)."""
-    text = step.text(name, context.t.code, context.services.calendar.access)
+    services = context.services
+    text = step.text(name, context.t.code, services.calendar, services.clock.now())
     return text.format_map(placeholders(context)) if text else ""
+
+
+def online_phase(context: SensusContext) -> Phase | None:
+    """The phase of the online census now, if the calendar has one."""
+    services = context.services
+    online = next((e for e in services.calendar.events if e.kind == "online"), None)
+    return phase_of(services.calendar, online, services.clock.now()) if online else None
+
+
+def phase_notice(context: SensusContext) -> tuple[str, list[list[tuple[str, Callback]]]]:
+    """What the guide says first about the online census today, and what to do instead
+    when it is not open (buttons: the field visit, the schedule, reminders)."""
+    phase = online_phase(context)
+    if phase is None:
+        return "", []
+    t = context.t
+    values = placeholders(context)
+    if phase.state == "open":
+        return t._(ONLINE_OPEN).format_map(values), []
+    instead = [
+        [(t._("📅 Jadwal"), Callback("schedule", "show")),
+         (t._("🔔 Pengingat"), Callback("remind", "start"))]
+    ]  # fmt: skip
+    if phase.state == "before":
+        return t._(ONLINE_BEFORE).format_map(values), instead
+    lines = [t._(ONLINE_CLOSED).format_map(values)]
+    field_visit = phase.replaced_by
+    if field_visit is not None:
+        state = phase_of(context.services.calendar, field_visit, context.services.clock.now())
+        lines.append(t._(FIELD_INSTEAD[state.state]).format_map(values))
+        topic = context.services.faq.topic(FIELD_TOPIC)
+        if topic is not None and state.state != "closed":
+            instead.insert(0, [(topic.title(t.code), Callback("faq", "show", topic.id))])
+    return "\n".join(lines), instead
 
 
 def heading(context: SensusContext, step: Step) -> str:
@@ -44,10 +113,13 @@ def step_view(context: SensusContext, step: Step) -> tuple[str, InlineKeyboardMa
     t = context.t
     guide = context.services.guide
     access = context.services.calendar.access
+    notice, instead = phase_notice(context)
     text = (
         f"<b>{heading(context, step)}</b>\n\n{field(context, step, 'text')}\n\n"
         f"⚠️ {field(context, step, 'watch')}"
     )
+    if notice:
+        text = f"{notice}\n\n{text}"
     previous, following = guide.neighbour(step.id, access, -1), guide.neighbour(step.id, access, 1)
     moves = []
     if previous:
@@ -56,7 +128,7 @@ def step_view(context: SensusContext, step: Step) -> tuple[str, InlineKeyboardMa
         moves.append((t._("Lanjut ➡️"), Callback("guide", "go", following.id)))
     else:
         moves.append((t._("✅ Selesai"), Callback("guide", "done")))
-    rows = [moves, [(t._("🆘 Saya macet di sini"), Callback("guide", "help", step.id))]]
+    rows = [*instead, moves, [(t._("🆘 Saya macet di sini"), Callback("guide", "help", step.id))]]
     if step.check:
         rows.append(
             [
@@ -66,7 +138,7 @@ def step_view(context: SensusContext, step: Step) -> tuple[str, InlineKeyboardMa
         )
     for branch_id in step.branches:
         branch = guide.branches[branch_id]
-        title = pick_variant(branch.titles, t.code, access)
+        title = variant(context, branch.titles)
         rows.append([(title, Callback("guide", "branch", branch_id))])
     rows.append(
         [
@@ -106,14 +178,17 @@ async def guide_command(update: Update, context: SensusContext) -> None:
         number, total = services.guide.position(stopped.id, services.calendar.access)
         title = html.escape(field(context, stopped, "title"))
         continue_label = t._("▶️ Lanjut di langkah {number}")
+        notice, instead = phase_notice(context)
+        stopped_at = t._("Anda berhenti di langkah {number} dari {total}: {title}.").format(
+            number=number, total=total, title=title
+        )
         await chat.send_message(
-            t._("Anda berhenti di langkah {number} dari {total}: {title}.").format(
-                number=number, total=total, title=title
-            ),
+            f"{notice}\n\n{stopped_at}" if notice else stopped_at,
             reply_markup=keyboard(
                 [
                     [(continue_label.format(number=number), Callback("guide", "go", stopped.id))],
                     [(t._("🔄 Mulai dari awal"), Callback("guide", "go", first.id))],
+                    *instead,
                 ]
             ),
         )
@@ -162,10 +237,8 @@ async def show_branch(update: Update, context: SensusContext) -> None:
     await query.answer()
     if branch is None:
         return
-    access = services.calendar.access
-    values = placeholders(context)
-    title = html.escape(pick_variant(branch.titles, context.t.code, access))
-    body = pick_variant(branch.texts, context.t.code, access).format_map(values)
+    title = html.escape(variant(context, branch.titles))
+    body = variant(context, branch.texts).format_map(placeholders(context))
     await edit_in_place(query, f"<b>{title}</b>\n\n{body}", back_to(context, step))
 
 
@@ -178,7 +251,7 @@ async def show_scam_warning(update: Update, context: SensusContext) -> None:
     topic = services.faq.topic(SCAM_TOPIC)
     assert topic is not None
     await query.answer()
-    text = services.faq.answer(topic, context.reader, services.calendar)
+    text = services.faq.answer(topic, context.reader, services.calendar, services.clock.now())
     await edit_in_place(query, text, back_to(context, step))
 
 

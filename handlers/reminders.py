@@ -14,8 +14,9 @@ from telegram.ext import (
 
 from bot.commands import REMIND, STOP
 from bot.context import SensusContext, Services
-from bot.domain.calendar import calendar_values
+from bot.domain.assistant import Reader
 from bot.domain.callbacks import Callback, parse_callback
+from bot.domain.phases import phase_of
 from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name, zone_of
 from bot.domain.reminders import reminder_text
 from bot.i18n import N_
@@ -169,7 +170,7 @@ async def pick_region(update: Update, context: SensusContext) -> None:
 
 
 async def pick_province(update: Update, context: SensusContext) -> None:
-    """All 38 provinces, two a row."""
+    """The 34 provinces of 2020, two a row."""
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -243,13 +244,18 @@ async def blocked_or_unblocked(update: Update, context: SensusContext) -> None:
 
 async def render_reminder(services: Services, row: OutboxRow) -> str | None:
     """A reminder in the recipient's language, dates from the calendar in force."""
-    reminder = services.calendar.reminder(row.content.split(":", 1)[1])
+    calendar = services.calendar
+    reminder = calendar.reminder(row.content.split(":", 1)[1])
     user = await services.repo.get_user(row.user_id) if row.user_id else None
     if reminder is None or user is None:
         return None
+    event = calendar.event(reminder.event)
+    now = services.clock.now()
+    if event is None or phase_of(calendar, event, now).state == "closed":
+        return None  # its event is over: the reminder would no longer be true
     t = services.i18n.translator(user.lang)
     zone = zone_of(user.region) if user.region else services.settings.timezone
-    values = calendar_values(services.calendar, t.language.cldr, t.code, zone)
+    values = Reader(t.code, t.language.cldr, zone, t._).values(calendar, now)
     return reminder_text(reminder, t.code, values, t._(FOOTER))
 
 

@@ -1,4 +1,4 @@
-"""/jadwal: the census calendar in the user's language and time zone."""
+"""/jadwal: the census calendar in the user's language, each event with its phase today."""
 
 import html
 
@@ -8,39 +8,39 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.commands import SCHEDULE
 from bot.context import SensusContext
 from bot.domain.calendar import zone_name
-from bot.domain.regions import zone_of
+from bot.domain.phases import phases
 from handlers.ui import as_button, is_private, main_menu
 
 LONG_DATE = "EEEE, d MMMM y"  # "Sabtu, 15 Februari 2020" (CLDR's Indonesian "full" pads the day)
 
 
 def schedule_text(context: SensusContext) -> str:
-    """Each event with full dates, marked past / now / next."""
+    """Each event with its dates (the same span as in answers), marked over / now / next."""
     t = context.t
     services = context.services
-    account = context.account
-    zone = zone_of(account.region) if account and account.region else services.settings.timezone
+    reader = context.reader
     now = services.clock.now()
+    values = reader.values(services.calendar, now)
     lines = [t._("📅 <b>Jadwal Sensus Penduduk 2020</b>"), ""]
     upcoming_marked = False
-    for event in services.calendar.events:
-        start, end = event.start.astimezone(zone), event.end.astimezone(zone)
-        until = t._("s.d. {date} pukul {time}").format(
-            date=t.date(end, LONG_DATE), time=f"{t.time(end)} {zone_name(zone)}"
-        )
-        span = f"{t.date(start, LONG_DATE)} {until}"
-        if end < now:
+    for event_id, phase in phases(services.calendar, now).items():
+        if phase.state == "closed":
             marker, note = "✅", t._("selesai")
-        elif start <= now:
-            marker, note = "▶️", t._("sedang berlangsung")
+        elif phase.state == "open":
+            marker = "▶️"
+            note = t._("sedang berlangsung, tinggal {left}").format(left=values[f"{event_id}_left"])
         elif not upcoming_marked:
             marker, note, upcoming_marked = "⏭", t._("berikutnya"), True
         else:
             marker, note = "▫️", ""
         suffix = f" <i>({note})</i>" if note else ""
-        lines.append(f"{marker} <b>{html.escape(event.name(t.code))}</b>{suffix}\n    {span}")
-    today = t.date(now.astimezone(zone), LONG_DATE)
-    lines += ["", t._("Hari ini: {today} · waktu {zone}").format(today=today, zone=zone_name(zone))]
+        name = html.escape(phase.event.name(t.code))
+        lines.append(f"{marker} <b>{name}</b>{suffix}\n    {values[f'{event_id}_dates']}")
+    today = t.date(now.astimezone(reader.zone), LONG_DATE)
+    lines += [
+        "",
+        t._("Hari ini: {today} · waktu {zone}").format(today=today, zone=zone_name(reader.zone)),
+    ]
     return "\n".join(lines)
 
 

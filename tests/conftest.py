@@ -1,6 +1,7 @@
 """Fixtures: the fake Bot API on loopback, settings on a temporary database, a running bot."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import RunningBot, run_bot
 
 ADMIN_ID = 900
+# 10 March 2020, 10:00 WITA: the online census is open in both shipped calendars.
+DURING_ONLINE = datetime(2020, 3, 10, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

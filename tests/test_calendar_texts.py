@@ -52,7 +52,7 @@ async def test_an_event_name_with_html_characters_reaches_answers_schedule_and_r
         await ready(person)
         shown = await person.send("kapan saja jadwal sensus penduduk 2020?")
         # Shown as written: Telegram accepted the HTML and displays the name as staff wrote it.
-        assert shown and f"• {NAME}: 15 Februari 2020" in shown[0]["text"]  # from {schedule}
+        assert shown and f"{NAME}: 15 Februari 2020" in shown[0]["text"]  # from {schedule}
         shown = await person.send("/jadwal")
         assert shown and NAME in shown[0]["text"]
 
@@ -62,8 +62,8 @@ async def test_an_event_name_with_html_characters_reaches_answers_schedule_and_r
         clock.moment += timedelta(days=1)  # past the opening
         services.wake_sender()
         await eventually(lambda: bool(texts_to(telegram, 7301, "🔔")))
-        assert "Jadwal (Q&A di sensus.bps.go.id):\n• Pengiriman" in person.last["text"]
-        assert f"• {NAME}: 15 Februari 2020" in person.last["text"]
+        assert "Jadwal (Q&A di sensus.bps.go.id):\n✅ Pengiriman" in person.last["text"]
+        assert f"▶️ {NAME}: 15 Februari 2020" in person.last["text"]
 
 
 @pytest.mark.parametrize(

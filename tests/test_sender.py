@@ -201,7 +201,7 @@ async def test_admin_applies_the_revised_calendar_and_announces_it(telegram, set
             lambda: bool(texts_to(telegram, 4005, "Jadwal Sensus Penduduk 2020 diperbarui"))
         )
         notice = texts_to(telegram, 4005, "diperbarui")[0]
-        assert "15 Februari 2020 – 29 Mei 2020" in notice
+        assert "15 Februari 2020 s.d. 29 Mei 2020" in notice
         await admin.press_data("cal:announce:1", message)
         await asyncio.sleep(0.3)
         assert len(texts_to(telegram, 4005, "diperbarui")) == 1  # once per revision
@@ -214,7 +214,8 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         shown = await ani.send("/jadwal")
         text = shown[0]["text"]
         assert "✅ Pengiriman token lewat SMS (selesai)" in text
-        assert "▶️ Sensus Penduduk Online (sedang berlangsung)" in text
+        assert "▶️ Sensus Penduduk Online (sedang berlangsung, tinggal 41 hari)" in text
         assert "⏭ Petugas sensus datang ke rumah (berikutnya)" in text
-        assert "Sabtu, 15 Februari 2020 s.d. Rabu, 1 April 2020 pukul 00.59 WITA" in text
+        # the official last day (23.59 WIB), the same date the answers give, not 1 April WITA
+        assert "15 Februari 2020 s.d. 31 Maret 2020" in text and "1 April" not in text
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text

@@ -18,7 +18,8 @@ def test_shell_runs_the_conversation_offline(tmp_path):
 
 def test_the_guide_is_usable_in_the_shell(tmp_path):
     stdin = "/start\n1\n/panduan\n1\n2\n4\n5371010101900001\n/quit\n"
-    result = run_cli("shell", stdin=stdin, env={"SENSUS_DB": str(tmp_path / "s.db")}, cwd=tmp_path)
+    env = {"SENSUS_DB": str(tmp_path / "s.db"), "SENSUS_NOW": "2020-03-10T10:00+08:00"}
+    result = run_cli("shell", stdin=stdin, env=env, cwd=tmp_path)
     out = result.stdout
     assert "Langkah 1 dari 10 · Siapkan dokumen" in out
     assert "Langkah 3 dari 10 · Masuk (login)" in out

@@ -4,12 +4,14 @@ import html
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import Calendar, calendar_values
 from bot.domain.faq import FaqContent, Topic, load_faq, render_answer
 from bot.domain.matching import FaqMatcher, Match, Normaliser
+from bot.domain.phases import phase_values
 from bot.i18n import N_
 
 CLARIFY = N_("Maksud Anda salah satu dari ini?")
@@ -18,6 +20,8 @@ FALLBACK = N_(
     "belum bisa saya jawab.\n"
     "Pilih topik di bawah, atau hubungi BPS: WhatsApp {whatsapp}, {social}."
 )
+# Two dates of one phase, everywhere the bot shows a span (answers, /jadwal, reminders).
+DATE_SPAN = N_("{start} s.d. {end}")
 
 
 def fallback_message(translate: Callable[[str], str], calendar: Calendar) -> str:
@@ -30,11 +34,18 @@ def fallback_message(translate: Callable[[str], str], calendar: Calendar) -> str
 
 @dataclass(frozen=True)
 class Reader:
-    """Who an answer is for: their language, its CLDR locale, and their time zone."""
+    """Who a text is for: their language, its CLDR locale, their time zone, and the
+    language's catalog (for the few words between calendar values)."""
 
     lang: str
     locale: str
     zone: ZoneInfo
+    translate: Callable[[str], str]
+
+    def values(self, calendar: Calendar, now: datetime) -> dict[str, str]:
+        """Every calendar placeholder for this reader at ``now``."""
+        values = calendar_values(calendar, self.locale, self.zone, self.translate(DATE_SPAN))
+        return values | phase_values(calendar, self.lang, self.locale, now, values)
 
 
 class FaqEngine:
@@ -64,11 +75,14 @@ class FaqEngine:
         """A topic by id."""
         return self.content.topics.get(topic_id)
 
-    def answer(self, topic: Topic, reader: Reader, calendar: Calendar) -> str:
-        """The topic's answer for this reader, with dates from the calendar."""
+    def answer(self, topic: Topic, reader: Reader, calendar: Calendar, now: datetime) -> str:
+        """The topic's answer for this reader and the census phase at ``now``."""
         if self._values_of is not calendar:
             self._values_of, self._values = calendar, {}
         key = (reader.locale, reader.lang, reader.zone.key)
         if key not in self._values:
-            self._values[key] = calendar_values(calendar, reader.locale, reader.lang, reader.zone)
-        return render_answer(topic, reader.lang, calendar.access, self._values[key])
+            span = reader.translate(DATE_SPAN)
+            self._values[key] = calendar_values(calendar, reader.locale, reader.zone, span)
+        static = self._values[key]
+        values = static | phase_values(calendar, reader.lang, reader.locale, now, static)
+        return render_answer(topic, reader.lang, calendar, now, values)

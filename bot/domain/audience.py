@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.calendar import REMINDER_GROUPS
+from bot.domain.regions import province_codes
 
 KINDS = ("all", "region", "lang", "reminder", "rt-heads", "rt-groups")
 
@@ -27,7 +28,9 @@ class Audience:
     def user_condition(self) -> tuple[str, list[Any]]:
         """SQL over ``users u`` selecting the people (opt-out and blocked are excluded later)."""
         if self.kind == "region":
-            return "(u.region = ? OR u.region LIKE ?)", [self.value, f"{self.value}.%"]
+            codes = province_codes(self.value) if len(self.value) == 2 else [self.value]
+            condition = " OR ".join("u.region = ? OR u.region LIKE ?" for _ in codes)
+            return f"({condition})", [p for code in codes for p in (code, f"{code}.%")]
         if self.kind == "lang":
             return "u.lang = ?", [self.value]
         if self.kind == "reminder":

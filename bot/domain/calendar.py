@@ -38,6 +38,8 @@ class Event:
     start: datetime
     end: datetime
     names: dict[str, str] = field(default_factory=dict)
+    # Figures published with the event (results), shown only once it has started.
+    figures: dict[str, float] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         """The event's name in a language, falling back to Indonesian, then to its id."""
@@ -87,12 +89,29 @@ class Calendar:
         return (event.start if reminder.at == "start" else event.end) + reminder.offset
 
 
-def calendar_values(calendar: Calendar, locale: str, lang: str, zone: ZoneInfo) -> dict[str, str]:
-    """Placeholder values from the calendar, formatted for a language and the user's zone,
-    escaped for Telegram's HTML (every text they go into is HTML)."""
+def official_day(moment: datetime, calendar: Calendar) -> datetime:
+    """The moment in the zone the calendar's official dates are given in."""
+    return moment.astimezone(calendar.zone)
 
-    def day(moment: datetime) -> str:
-        return format_date(moment.astimezone(calendar.zone), "long", locale=locale)
+
+def date_span(event: Event, calendar: Calendar, locale: str, pattern: str) -> str:
+    """ "1 Juli 2020 s.d. 31 Juli 2020", or one date for a one-day event.
+
+    Dates are the official ones, in the calendar's zone: an end at 23:59 WIB is that day's
+    date for everyone, although it is already 00:59 the next day in WITA; texts that
+    name the closing hour add it in the reader's own zone.
+    """
+    start = format_date(official_day(event.start, calendar), "long", locale=locale)
+    end = format_date(official_day(event.end, calendar), "long", locale=locale)
+    return start if start == end else pattern.format(start=start, end=end)
+
+
+def calendar_values(
+    calendar: Calendar, locale: str, zone: ZoneInfo, span_pattern: str
+) -> dict[str, str]:
+    """Placeholder values from the calendar that do not change with time, for a language's
+    CLDR locale and the reader's zone; ``span_pattern`` joins two dates ("{start} s.d. {end}").
+    Escaped for Telegram's HTML (every text they go into is HTML)."""
 
     def clock(moment: datetime, in_zone: ZoneInfo) -> str:
         time = format_time(moment.astimezone(in_zone), "short", locale=locale)
@@ -101,19 +120,19 @@ def calendar_values(calendar: Calendar, locale: str, lang: str, zone: ZoneInfo) 
     site = calendar.site.removeprefix("https://").removeprefix("http://").rstrip("/")
     values = {"site": site}
     values.update({f"contact_{key}": value for key, value in calendar.contact.items()})
-    lines = []
     for event in calendar.events:
-        start, end = day(event.start), day(event.end)
-        values[f"{event.id}_start"] = start
-        values[f"{event.id}_end"] = end
+        values[f"{event.id}_start"] = format_date(
+            official_day(event.start, calendar), "long", locale=locale
+        )
+        values[f"{event.id}_end"] = format_date(
+            official_day(event.end, calendar), "long", locale=locale
+        )
+        values[f"{event.id}_dates"] = date_span(event, calendar, locale, span_pattern)
         values[f"{event.id}_end_time"] = clock(event.end, calendar.zone)
         local_end = event.end.astimezone(zone)
         values[f"{event.id}_end_local"] = (
             f"{format_date(local_end, 'long', locale=locale)} {clock(event.end, zone)}"
         )
-        span = start if start == end else f"{start} – {end}"
-        lines.append(f"• {event.name(lang)}: {span}")
-    values["schedule"] = "\n".join(lines)
     return {name: html.escape(value, quote=False) for name, value in values.items()}
 
 
@@ -189,9 +208,7 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
     """Build a Calendar from parsed TOML, checking every field."""
 
     def need(table: dict[str, Any], key: str, where: str) -> Any:
-        if key not in table:
-            raise CalendarError(f"{source}: {where} has no {key!r}")
-        return table[key]
+        return _need(table, key, where, source)
 
     access = need(data, "access", "the calendar")
     if access not in ACCESS_METHODS:
@@ -200,20 +217,10 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
         zone = ZoneInfo(data.get("zone", "Asia/Jakarta"))
     except (KeyError, ValueError):
         raise CalendarError(f"{source}: unknown zone {data.get('zone')!r}") from None
-    events = []
-    for number, raw in enumerate(data.get("event", []), 1):
-        where = f"event {number}"
-        start, end = need(raw, "start", where), need(raw, "end", where)
-        if not isinstance(start, datetime) or not isinstance(end, datetime):
-            raise CalendarError(f"{source}: {where}: start and end must be date-times")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise CalendarError(f"{source}: {where}: start and end need a UTC offset")
-        if end < start:
-            raise CalendarError(f"{source}: {where}: ends before it starts")
-        kind = need(raw, "kind", where)
-        if kind not in EVENT_KINDS:
-            raise CalendarError(f"{source}: {where}: kind must be one of {', '.join(EVENT_KINDS)}")
-        events.append(Event(need(raw, "id", where), kind, start, end, dict(raw.get("name", {}))))
+    events = [
+        _parse_event(raw, f"event {number}", source)
+        for number, raw in enumerate(data.get("event", []), 1)
+    ]
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise CalendarError(f"{source}: event ids must be unique")
@@ -255,10 +262,40 @@ def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:
     return calendar
 
 
+def _need(table: dict[str, Any], key: str, where: str, source: str) -> Any:
+    if key not in table:
+        raise CalendarError(f"{source}: {where} has no {key!r}")
+    return table[key]
+
+
+def _parse_event(raw: dict[str, Any], where: str, source: str) -> Event:
+    start, end = _need(raw, "start", where, source), _need(raw, "end", where, source)
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        raise CalendarError(f"{source}: {where}: start and end must be date-times")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise CalendarError(f"{source}: {where}: start and end need a UTC offset")
+    if end < start:
+        raise CalendarError(f"{source}: {where}: ends before it starts")
+    kind = _need(raw, "kind", where, source)
+    if kind not in EVENT_KINDS:
+        raise CalendarError(f"{source}: {where}: kind must be one of {', '.join(EVENT_KINDS)}")
+    figures = raw.get("figures", {})
+    if not isinstance(figures, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in figures.values()
+    ):
+        raise CalendarError(f"{source}: {where}: figures must be a table of numbers")
+    event_id = _need(raw, "id", where, source)
+    return Event(event_id, kind, start, end, dict(raw.get("name", {})), figures)
+
+
 def check_placeholders(calendar: Calendar, source: str) -> None:
     """Every {placeholder} in a reminder text is a calendar value; else CalendarError naming
     it (an unknown one would fail each time the reminder is rendered)."""
-    known = calendar_values(calendar, "id", "id", calendar.zone)
+    # Imported here: phases builds on this module.
+    from bot.domain.phases import phase_value_names  # noqa: PLC0415
+
+    known = set(calendar_values(calendar, "id", calendar.zone, "{start} – {end}"))
+    known |= phase_value_names(calendar)
     for reminder in calendar.reminders:
         for lang, text in reminder.texts.items():
             where = f"{source}: reminder {reminder.id} (text.{lang})"

@@ -3,12 +3,19 @@
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from bot.domain.calendar import ACCESS_METHODS, Calendar
+from bot.domain.phases import STATES, is_phase_key, pick_by_phase
 
 SOURCE_LANGUAGE = "id"
 OUT_OF_SCOPE = "out-of-scope"
 ANY_ACCESS = "*"
+ANY_PHASE = "*"
+# A content text: by access method (or "*"), then by phase key ("online.open", or "*").
+Variants = Mapping[str, Mapping[str, str]]
 
 
 class FaqError(ValueError):
@@ -23,7 +30,7 @@ class Topic:
     group: str
     related: tuple[str, ...]
     titles: Mapping[str, str]
-    answers: Mapping[str, Mapping[str, str]]  # language -> access method (or "*") -> text
+    answers: Mapping[str, Variants]  # language -> variants
     unscheduled: Mapping[str, str]
     examples: tuple[str, ...]
 
@@ -31,9 +38,19 @@ class Topic:
         """The button label in a language, falling back to Indonesian."""
         return self.titles.get(lang) or self.titles[SOURCE_LANGUAGE]
 
-    def answer_template(self, lang: str, access: str) -> str:
-        """The answer text for a language and access method, before placeholders."""
-        return pick_variant(self.answers, lang, access)
+    def answer_template(self, lang: str, calendar: Calendar, now: datetime) -> str | None:
+        """The answer text for a language, the calendar's access method and the phase at
+        ``now``, before placeholders; None when no phase variant applies to this calendar."""
+        return pick_variant(self.answers, lang, calendar, now)
+
+    @property
+    def phased(self) -> bool:
+        """Whether some answer of this topic depends on the census phase."""
+        return any(
+            ANY_PHASE not in by_phase
+            for variants in self.answers.values()
+            for by_phase in variants.values()
+        )
 
 
 @dataclass(frozen=True)
@@ -61,10 +78,18 @@ class FaqContent:
         return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
 
 
-def pick_variant(texts: Mapping[str, Mapping[str, str]], lang: str, access: str) -> str:
-    """From texts by language and access method: the best one, falling back to Indonesian."""
+def pick_variant(
+    texts: Mapping[str, Variants], lang: str, calendar: Calendar, now: datetime
+) -> str | None:
+    """From texts by language, access method and phase: the one for the calendar's method
+    and the phase at ``now``, falling back to Indonesian; None when no phase applies."""
     variants = texts.get(lang) or texts[SOURCE_LANGUAGE]
-    return variants.get(access) or variants.get(ANY_ACCESS) or next(iter(variants.values()))
+    by_phase = (
+        variants.get(calendar.access) or variants.get(ANY_ACCESS) or next(iter(variants.values()))
+    )
+    if ANY_PHASE in by_phase:
+        return by_phase[ANY_PHASE]
+    return pick_by_phase(by_phase, calendar, now)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -89,13 +114,44 @@ def read_per_language(
     return found
 
 
-def text_variants(value: Any, where: str) -> dict[str, str]:
-    """A content text: one string, or a table of strings by access method."""
+def text_variants(value: Any, where: str) -> dict[str, dict[str, str]]:
+    """A content text: one string, or a table by access method and/or by event phase.
+
+    ``answer = "…"``; ``answer.'nik+token' = "…"``; ``answer.online.open = "…"``;
+    ``answer.'nik+token'.token.before = "…"``.
+    """
     if isinstance(value, str):
-        return {ANY_ACCESS: value}
-    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
-        return dict(value)
-    raise FaqError(f"{where}: must be a text or a table of texts by access method")
+        return {ANY_ACCESS: {ANY_PHASE: value}}
+    if not isinstance(value, dict) or not value:
+        raise FaqError(f"{where}: must be a text or a table of texts by access method or phase")
+    methods = {k: v for k, v in value.items() if k in (*ACCESS_METHODS, ANY_ACCESS)}
+    found = {
+        method: {ANY_PHASE: text} if isinstance(text, str) else phase_texts(text, where)
+        for method, text in methods.items()
+    }
+    by_event = {k: v for k, v in value.items() if k not in methods}
+    if by_event:
+        found[ANY_ACCESS] = phase_texts(by_event, where)
+    return found
+
+
+def phase_texts(value: Any, where: str) -> dict[str, str]:
+    """``{online = {before = "…", open = "…"}, field = {open = "…"}}`` as texts by phase
+    key (``online.open``); exactly one ``before`` says what applies until the first change."""
+    if not isinstance(value, dict):
+        raise FaqError(f"{where}: must be a text or a table of texts by phase")
+    found = {}
+    for event_id, states in value.items():
+        if not isinstance(states, dict) or not all(isinstance(v, str) for v in states.values()):
+            raise FaqError(f"{where}: {event_id} must be a table of texts by phase")
+        for state, text in states.items():
+            key = f"{event_id}.{state}"
+            if not is_phase_key(key):
+                raise FaqError(f"{where}: {key}: a phase is one of {', '.join(STATES)}")
+            found[key] = text
+    if sum(key.endswith(".before") for key in found) != 1:
+        raise FaqError(f"{where}: needs exactly one text for before (e.g. online.before)")
+    return found
 
 
 def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
@@ -151,16 +207,22 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
     )
 
 
-def render_answer(topic: Topic, lang: str, access: str, values: Mapping[str, str]) -> str:
-    """The topic's answer with calendar values filled in.
+def render_answer(
+    topic: Topic, lang: str, calendar: Calendar, now: datetime, values: Mapping[str, str]
+) -> str:
+    """The topic's answer for the phase at ``now``, with calendar values filled in.
 
-    When the calendar lacks an event the answer needs, the topic's "unscheduled" text
-    is used instead (e.g. results that have not been announced yet).
+    When no phase variant applies to this calendar, or the calendar lacks an event the
+    answer needs, the topic's "unscheduled" text is used instead (e.g. results that
+    the calendar does not announce).
     """
+    fallback = topic.unscheduled.get(lang) or topic.unscheduled.get(SOURCE_LANGUAGE)
+    template = topic.answer_template(lang, calendar, now)
     try:
-        return topic.answer_template(lang, access).format_map(values)
+        if template is None:
+            raise KeyError(topic.id)
+        return template.format_map(values)
     except KeyError:
-        fallback = topic.unscheduled.get(lang) or topic.unscheduled.get(SOURCE_LANGUAGE)
         if fallback is None:
             raise
         return fallback.format_map(values)

@@ -2,11 +2,14 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from bot.domain.calendar import Calendar
 from bot.domain.faq import (
     SOURCE_LANGUAGE,
     FaqError,
+    Variants,
     pick_variant,
     read_per_language,
     read_toml,
@@ -14,7 +17,7 @@ from bot.domain.faq import (
 )
 
 FIELDS = ("title", "text", "watch", "help")
-Texts = Mapping[str, Mapping[str, str]]  # language -> access method (or "*") -> text
+Texts = Mapping[str, Variants]  # language -> variants by access method and phase
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,11 @@ class Step:
     check: bool
     texts: Mapping[str, Texts]  # field -> texts
 
-    def text(self, field: str, lang: str, access: str) -> str | None:
-        """A field's text, before placeholders; None when the step has no such text."""
+    def text(self, field: str, lang: str, calendar: Calendar, now: datetime) -> str | None:
+        """A field's text for the calendar in force at ``now``, before placeholders; None
+        when the step has no such text."""
         texts = self.texts.get(field)
-        return pick_variant(texts, lang, access) if texts else None
+        return pick_variant(texts, lang, calendar, now) if texts else None
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,8 @@ def load_guide(locales_dir: Path, languages: Iterable[str]) -> Guide:
     structure = read_toml(locales_dir / "guide-steps.toml")
     per_language = read_per_language(locales_dir, languages, "guide.toml")
 
-    def texts(key: str, field: str, table: str | None = None) -> dict[str, dict[str, str]]:
-        found = {}
+    def texts(key: str, field: str, table: str | None = None) -> dict[str, Variants]:
+        found: dict[str, Variants] = {}
         for lang, data in per_language.items():
             entry = (data.get(table, {}) if table else data).get(key, {})
             if field in entry:
