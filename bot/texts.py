@@ -286,6 +286,8 @@ def content_texts(project: Project, lang: str) -> Iterator[Text]:
                 current=leaf(current, path),
                 where=where,
                 limit=limit,
+                # Titles and group names are escaped where they are shown: plain text.
+                html=path[0] != "groups" and "title" not in path,
                 button=button,
             )
 

@@ -131,6 +131,15 @@ def read_rows(source: Path, codes: Iterable[str]) -> tuple[str, list[tuple[int, 
     return lang, found
 
 
+def extra_example(texts: Mapping[str, Text], key: str) -> Text | None:
+    """A row a translator added for one more example question of a known topic."""
+    prefix, _, number = key.rpartition(":")
+    first = texts.get(f"{prefix}:1")
+    if first is None or first.category != EXAMPLES or not number.isdigit() or number == "0":
+        return None
+    return replace(first, key=key, source="", english="", current="")
+
+
 def problems(text: Text, value: str) -> list[str]:
     """What is wrong with ``value`` as the language's version of ``text``."""
     found = []
@@ -148,7 +157,7 @@ def problems(text: Text, value: str) -> list[str]:
         try:
             visible = html_to_text(value)
         except BotApiError as error:
-            reason = error.description.removeprefix("can't parse entities: ")
+            reason = error.description.removeprefix("Bad Request: can't parse entities: ")
             found.append(f"HTML: {reason} (Telegram allows {TELEGRAM_TAGS})")
     length = len(visible) if text.button else utf16_length(visible)
     if text.limit and length > text.limit:
@@ -180,7 +189,7 @@ def plan_import(
     errors, seen = [], set()
     plan = Plan(lang)
     for number, key, value in rows:
-        text = texts.get(key)
+        text = texts.get(key) or extra_example(texts, key)
         if text is None:
             errors.append(f"row {number}: unknown key {key!r}")
             continue
@@ -195,6 +204,7 @@ def plan_import(
             errors += [f"row {number}: {key}: {p}" for p in problems(text, value)]
         if changed:
             plan.changes[key] = value
+            texts.setdefault(key, text)
         if reviewer:
             plan.reviewed.append(text)
     if errors:
