@@ -60,6 +60,9 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         ("SENSUS_TZ", "Mars/Olympus"),
         ("SENSUS_LOG_LEVEL", "LOUD"),
         ("SENSUS_FLOOD_LIMIT", "twenty a minute"),
+        ("SENSUS_PICKER_THRESHOLD", "120%"),
+        ("SENSUS_PICKER_THRESHOLD", "most"),
+        ("SENSUS_LOCALES", "/no/such/folder"),
     ],
 )
 def test_invalid_values_name_the_setting(name, value):
