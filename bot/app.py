@@ -20,7 +20,7 @@ from bot.domain.calendar import load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest
-from bot.i18n import LOCALES_DIR, I18n, load_i18n
+from bot.i18n import I18n, load_i18n
 from bot.planning import active_calendar
 from bot.processing import ChatOrderedUpdateProcessor
 from bot.sender import Sender
@@ -62,14 +62,14 @@ def build_application(
     builder = builder.request(request or AiohttpRequest(connections=64))
     builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
     application: AnyApplication = builder.build()
-    i18n = i18n or load_i18n()
+    i18n = i18n or load_i18n(settings.locales_dir)
     configured = load_calendar(settings.calendar_path)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         i18n=i18n,
         clock=clock or (FixedClock(settings.now) if settings.now else Clock()),
-        faq=FaqEngine.load(LOCALES_DIR, i18n.codes),
-        guide=load_guide(LOCALES_DIR, i18n.codes),
+        faq=FaqEngine.load(settings.locales_dir, i18n.codes),
+        guide=load_guide(settings.locales_dir, i18n.codes),
         calendar=configured,
         configured_calendar=configured,
     )

@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,11 +23,15 @@ from bot.domain.broadcasts import ACTIONS as STEERING
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
-from bot.i18n import LOCALES_DIR, load_i18n, load_languages
+from bot.i18n import SOURCE_LANGUAGE, load_i18n, load_languages
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import run_shell
 from bot.telegram_text import html_to_text
+from bot.texts import EXAMPLES, coverage, translation_project
+from bot.texts import Project as TranslationProject
+from bot.translate import ImportProblems, add_language, apply, export_csv, plan_import
+from bot.translate import summary as import_summary
 from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
 from storage.repository import UnansweredQuestion
@@ -121,7 +125,31 @@ def parser() -> argparse.ArgumentParser:
         "file", type=Path, help="a calendar TOML file, e.g. bot/calendars/sp2020-revisi.toml"
     )
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_i18n_commands(commands)
     return root
+
+
+def add_i18n_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """``i18n status|export|import|add``."""
+    i18n = commands.add_parser(
+        "i18n", help="translation coverage, and the translators' spreadsheet (export/import)"
+    )
+    i18n_commands = i18n.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
+    status = i18n_commands.add_parser("status", help="per language: what is translated, reviewed")
+    status.add_argument(
+        "--require-complete", metavar="LANG", help="exit 1 when anything is missing in LANG"
+    )
+    export = i18n_commands.add_parser("export", help="write every text of a language to a CSV")
+    export.add_argument("--lang", required=True, help="the language code, e.g. mkn")
+    export.add_argument("file", type=Path, help="the CSV to write, e.g. mkn.csv")
+    load = i18n_commands.add_parser("import", help="check a CSV and write its texts back")
+    load.add_argument("file", type=Path, help="a CSV made by export (edited in a spreadsheet)")
+    load.add_argument("--reviewer", help="mark the file's texts reviewed by this person, today")
+    add = i18n_commands.add_parser("add", help="create a new language, ready for export/import")
+    add.add_argument("code", help="ISO 639 code, e.g. aoz (Uab Meto)")
+    add.add_argument("--name", required=True, help="the name on its button, in the language")
+    add.add_argument("--telegram", help="two-letter code for Telegram's per-language menus")
+    add.add_argument("--fallback", default="id", help="where missing texts come from")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,9 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.now:
         environ["SENSUS_NOW"] = args.now
     try:
-        settings = load_settings(
-            environ, config_file=args.config, known_languages=frozenset(load_languages())
-        )
+        settings = load_settings(environ, config_file=args.config)
         if args.command == "run":
             return run(settings, webhook_of(args.webhook, args.listen))
         if args.command == "shell":
@@ -148,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return doctor(settings)
         if args.command == "backup":
             return backup_command(settings, args.file)
+        if args.command == "i18n":
+            return i18n_command(settings, args)
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -197,7 +225,8 @@ def shell(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(check_database(settings.db_path))
     asyncio.run(
         run_shell(
-            settings,
+            # Staff try languages here that residents are not offered yet.
+            replace(settings, picker_threshold=0.0),
             user_id=args.user_id,
             first_name=args.name,
             language_code=args.telegram_lang,
@@ -213,8 +242,8 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
             record = asdict(kept) | {"asked_at": kept.asked_at.isoformat()}
             print(json.dumps(record, ensure_ascii=False))
         return 0
-    i18n = load_i18n()
-    engine = FaqEngine.load(LOCALES_DIR, i18n.codes)
+    i18n = load_i18n(settings.locales_dir)
+    engine = FaqEngine.load(settings.locales_dir, i18n.codes)
     if args.faq_command == "eval":
         try:
             rows = read_questions(args.file)
@@ -318,7 +347,7 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
             return await steer_broadcast(repository, args.action, args.id)
         if args.text_file is None:
             return fail("--text-file: the Indonesian text is required")
-        languages = frozenset(load_languages())
+        languages = frozenset(load_languages(settings.locales_dir))
         try:
             audience = parse_audience(args.to, languages)
         except ValueError as error:
@@ -383,6 +412,65 @@ def doctor(settings: Settings) -> int:
     failed = [f for f in findings if f.mark == FAIL]
     print(f"{len(failed)} problem(s) to fix" if failed else "ready to run")
     return 1 if failed else 0
+
+
+def i18n_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``i18n status|export|import|add``: coverage and the translators' spreadsheet."""
+    project = translation_project(settings)
+    languages = project.languages()
+    today = (settings.now or datetime.now(settings.timezone)).date().isoformat()
+    if args.i18n_command == "status":
+        return i18n_status(project, args.require_complete)
+    if args.i18n_command == "export":
+        if args.lang not in languages:
+            return fail(f"--lang: {args.lang!r} is not one of {', '.join(sorted(languages))}")
+        try:
+            rows = export_csv(project, args.lang, args.file)
+        except OSError as error:
+            return fail(f"{args.file}: {error.strerror}")
+        print(f"wrote {rows} texts of {languages[args.lang].name} to {args.file}")
+        return 0
+    if args.i18n_command == "import":
+        try:
+            plan, texts = plan_import(project, args.file, args.reviewer, today)
+        except OSError as error:
+            return fail(f"{args.file}: {error.strerror}")
+        except ImportProblems as error:
+            for problem in error.errors:
+                print(f"{args.file}: {problem}", file=sys.stderr)
+            return fail(f"{args.file}: {len(error.errors)} problem(s); nothing was written")
+        apply(plan)
+        print("\n".join(import_summary(plan, texts, args.reviewer)))
+        return 0
+    now = settings.now or datetime.now(settings.timezone)
+    try:
+        written = add_language(project, args.code, args.name, args.telegram, args.fallback, now)
+    except ValueError as error:
+        return fail(str(error))
+    print(f"added {args.name} ({args.code}): " + ", ".join(map(str, written)))
+    print(f"next: sensus-bot i18n export --lang {args.code} {args.code}.csv")
+    return 0
+
+
+def i18n_status(project: TranslationProject, require: str | None) -> int:
+    """Print every language's coverage; 1 when ``require`` is given and incomplete."""
+    languages = project.languages()
+    if require is not None and require not in languages:
+        return fail(f"--require-complete: {require!r} is not one of {', '.join(sorted(languages))}")
+    result = 0
+    for code, language in languages.items():
+        if code == SOURCE_LANGUAGE:
+            continue
+        found = coverage(project, language)
+        print(f"{code}  {found.lang.name}")
+        for name, count in found.counts.items():
+            unit = " topics" if name == EXAMPLES else ""
+            figures = f"{count.done:>4} of {count.total:<4}{unit:7}"
+            print(f"    {name:<18} {figures} reviewed {count.reviewed}")
+        if code == require and not found.complete:
+            print(f"{code}: missing {', '.join(found.missing())}", file=sys.stderr)
+            result = 1
+    return result
 
 
 def backup_command(settings: Settings, target: Path) -> int:

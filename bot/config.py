@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import RateLimitItem, parse
 
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
+from bot.i18n import LOCALES_DIR, load_languages
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -34,6 +35,8 @@ SETTING_NAMES = (
     "SENSUS_FLOOD_BUTTON_LIMIT",
     "SENSUS_FLOOD_INLINE_LIMIT",
     "SENSUS_WEBHOOK_SECRET",
+    "SENSUS_LOCALES",
+    "SENSUS_PICKER_THRESHOLD",
 )
 
 
@@ -66,6 +69,8 @@ class Settings:
     flood_button_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
     flood_inline_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
+    locales_dir: Path = LOCALES_DIR  # catalogs and content (tests point it at a copy)
+    picker_threshold: float = 0.8  # share of the UI a language needs to be offered
 
     @property
     def bot_api_base_url(self) -> str:
@@ -99,12 +104,16 @@ def read_config_file(path: Path) -> dict[str, str]:
 def load_settings(
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
-    known_languages: frozenset[str] = frozenset({"id"}),
+    known_languages: frozenset[str] | None = None,
 ) -> Settings:
-    """Build Settings from a config file (if any) overlaid by the environment."""
+    """Build Settings from a config file (if any) overlaid by the environment; the known
+    languages are those of the locales folder unless given."""
     values = read_config_file(config_file) if config_file else {}
     env = os.environ if environ is None else environ
     values.update({k: v for k, v in env.items() if k in SETTING_NAMES and v != ""})
+    locales_dir = _locales(values.get("SENSUS_LOCALES"))
+    if known_languages is None:
+        known_languages = frozenset(load_languages(locales_dir))
     paid = _flag("SENSUS_PAID_BROADCAST", values.get("SENSUS_PAID_BROADCAST", "off"))
     return Settings(
         token=values.get("TELEGRAM_BOT_TOKEN"),
@@ -123,7 +132,30 @@ def load_settings(
         flood_button_limit=_flood_limit(values, "SENSUS_FLOOD_BUTTON_LIMIT", "60/minute"),
         flood_inline_limit=_flood_limit(values, "SENSUS_FLOOD_INLINE_LIMIT", "60/minute"),
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
+        locales_dir=locales_dir,
+        picker_threshold=_share(values.get("SENSUS_PICKER_THRESHOLD", "80%")),
     )
+
+
+def _locales(value: str | None) -> Path:
+    if value is None:
+        return LOCALES_DIR
+    path = Path(value)
+    if not (path / "languages.toml").is_file():
+        raise ConfigError("SENSUS_LOCALES", f"{path} has no languages.toml")
+    return path
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value.strip().removesuffix("%")) / 100
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ConfigError(
+            "SENSUS_PICKER_THRESHOLD", f"expected a percentage such as 80%, not {value!r}"
+        )
+    return share
 
 
 def _api_url(value: str) -> str:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.pofile import read_po
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
@@ -15,7 +14,8 @@ from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest
-from bot.i18n import LOCALES_DIR, SOURCE_LANGUAGE, load_i18n
+from bot.i18n import SOURCE_LANGUAGE, load_i18n
+from bot.texts import coverage, translation_project
 from storage.repository import migrations
 
 OK, WARN, FAIL = "✓", "!", "✗"
@@ -70,29 +70,33 @@ def check_database(path: Path) -> Finding:
     return Finding(OK, "database", f"{path}: {users} users{upgrade}")
 
 
-def check_catalogs(locales_dir: Path = LOCALES_DIR) -> Iterator[Finding]:
-    """Every catalog compiles; untranslated strings (shown in the fallback) are counted."""
+def check_languages(settings: Settings) -> Iterator[Finding]:
+    """Every catalog compiles; per language, how much of every kind of text it has."""
     try:
-        i18n = load_i18n(locales_dir)
+        i18n = load_i18n(settings.locales_dir)
     except Exception as error:  # any parse error of a catalog is reported, not raised
-        yield Finding(FAIL, "catalogs", f"cannot load the translations: {error}")
+        yield Finding(FAIL, "languages", f"cannot load the translations: {error}")
         return
+    project = translation_project(settings)
     for code, language in i18n.languages.items():
         if code == SOURCE_LANGUAGE:
             continue
-        with (locales_dir / code / "LC_MESSAGES" / "messages.po").open("rb") as f:
-            catalog = read_po(f)
-        messages = [m for m in catalog if m.id]
-        missing = sum(1 for m in messages if m.fuzzy or not m.string)
-        mark = OK if missing == 0 else WARN
-        text = f"{language.name}: {len(messages) - missing} of {len(messages)} strings"
-        if missing:
-            text += f"; {missing} shown in {i18n.languages[language.fallback or 'id'].name}"
-        yield Finding(mark, "catalogs", text)
+        try:
+            found = coverage(project, language)
+        except (ValueError, KeyError, OSError) as error:
+            yield Finding(FAIL, "languages", f"{language.name}: cannot read its texts: {error}")
+            continue
+        text = found.summary()
+        if code not in i18n.offered(settings.picker_threshold):
+            text += (
+                f"; not offered in the language picker (UI below {settings.picker_threshold:.0%})"
+            )
+        yield Finding(OK if found.complete else WARN, "languages", text)
 
 
-def check_content(settings: Settings, locales_dir: Path = LOCALES_DIR) -> Iterator[Finding]:
+def check_content(settings: Settings) -> Iterator[Finding]:
     """The FAQ, the guide and the configured calendar load."""
+    locales_dir = settings.locales_dir
     codes = load_i18n(locales_dir).codes
     try:
         faq = FaqEngine.load(locales_dir, codes)
@@ -151,7 +155,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
     return [
         *check_settings(settings),
         check_database(settings.db_path),
-        *check_catalogs(),
+        *check_languages(settings),
         *check_content(settings),
         await check_bot_api(settings),
     ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -70,9 +71,15 @@ class Translator:
 class I18n:
     """All languages and their compiled catalogs, loaded once."""
 
-    def __init__(self, languages: dict[str, Language], translators: dict[str, Translator]):
+    def __init__(
+        self,
+        languages: dict[str, Language],
+        translators: dict[str, Translator],
+        ui_share: dict[str, float] | None = None,
+    ):
         self.languages = languages
         self._translators = translators
+        self.ui_share = ui_share or dict.fromkeys(languages, 1.0)
 
     @property
     def codes(self) -> frozenset[str]:
@@ -83,10 +90,20 @@ class I18n:
         """The translator for ``code``; the source language for anything unknown."""
         return self._translators.get(code or "", self._translators[SOURCE_LANGUAGE])
 
-    def guess(self, telegram_language_code: str | None, default: str) -> str:
+    def offered(self, min_share: float) -> dict[str, Language]:
+        """The languages residents may choose: at least ``min_share`` of the UI translated."""
+        return {
+            code: language
+            for code, language in self.languages.items()
+            if code == SOURCE_LANGUAGE or self.ui_share.get(code, 0.0) >= min_share
+        }
+
+    def guess(
+        self, telegram_language_code: str | None, default: str, min_share: float = 0.0
+    ) -> str:
         """First guess of a user's language from their Telegram app's language."""
         base = (telegram_language_code or "").split("-")[0].lower()
-        return base if base in self.languages else default
+        return base if base in self.offered(min_share) else default
 
 
 def load_languages(locales_dir: Path = LOCALES_DIR) -> dict[str, Language]:
@@ -104,10 +121,29 @@ def load_languages(locales_dir: Path = LOCALES_DIR) -> dict[str, Language]:
     }
 
 
+def read_catalog(path: Path) -> Catalog:
+    """A .po or .pot file."""
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def translated_ids(catalog: Catalog) -> set[str]:
+    """The msgids a catalog translates (not fuzzy, every plural form filled)."""
+    found = set()
+    for message in list(catalog)[1:]:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not message.fuzzy and all(strings):
+            found.add(message.id if isinstance(message.id, str) else message.id[0])
+    return found
+
+
 def compile_po(path: Path) -> gettext.GNUTranslations:
     """Compile one .po file in memory, leaving out untranslated and fuzzy entries."""
-    with path.open("rb") as f:
-        catalog = read_po(f)
+    return compile_catalog(read_catalog(path))
+
+
+def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
+    """Compile a catalog in memory, leaving out untranslated and fuzzy entries."""
     for message in list(catalog)[1:]:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         # write_mo would store an untranslated plural as its msgid, hiding the fallback.
@@ -122,13 +158,21 @@ def compile_po(path: Path) -> gettext.GNUTranslations:
 def load_i18n(locales_dir: Path = LOCALES_DIR) -> I18n:
     """Load every language and chain each catalog to its fallback language."""
     languages = load_languages(locales_dir)
+    template = locales_dir / "messages.pot"
+    wanted = {m.id for m in read_catalog(template) if m.id} if template.exists() else set()
     catalogs: dict[str, gettext.NullTranslations] = {}
+    share: dict[str, float] = {}
     for code in languages:
         po = locales_dir / code / "LC_MESSAGES" / "messages.po"
-        catalogs[code] = compile_po(po) if po.exists() else gettext.NullTranslations()
+        catalog = read_catalog(po) if po.exists() else Catalog()
+        done = translated_ids(catalog)
+        share[code] = len(done & wanted) / len(wanted) if wanted else 1.0
+        catalogs[code] = compile_catalog(catalog) if po.exists() else gettext.NullTranslations()
     for code, language in languages.items():
         if language.fallback:
             catalogs[code].add_fallback(catalogs[language.fallback])
     return I18n(
-        languages, {code: Translator(languages[code], catalogs[code]) for code in languages}
+        languages,
+        {code: Translator(languages[code], catalogs[code]) for code in languages},
+        share,
     )

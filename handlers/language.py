@@ -6,25 +6,39 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import LANGUAGE
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
+from bot.i18n import N_, Language
 from handlers.ui import as_button, keyboard, main_menu
 from handlers.welcome import send_welcome
+
+CHOOSE = N_("Pilih bahasa Anda")
+
+
+def offered(context: SensusContext) -> dict[str, Language]:
+    """The languages residents may choose (enough of the UI translated)."""
+    return context.services.i18n.offered(context.services.settings.picker_threshold)
 
 
 def language_keyboard(context: SensusContext) -> list[list[tuple[str, Callback]]]:
     """One button per language, each labelled in its own language."""
     return [
         [(language.name, Callback("lang", "set", code))]
-        for code, language in context.services.i18n.languages.items()
+        for code, language in offered(context).items()
     ]
 
 
+def picker_header(context: SensusContext) -> str:
+    """ "Choose your language" in each offered language, one line each."""
+    i18n = context.services.i18n
+    lines = dict.fromkeys(i18n.translator(code)._(CHOOSE) for code in offered(context))
+    return "🌐 " + "\n".join(lines)
+
+
 async def ask_language(update: Update, context: SensusContext) -> None:
-    """Offer the languages as buttons (texts in all three, the user has not chosen yet)."""
+    """Offer the languages as buttons (the header in every language: none is chosen yet)."""
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(
-        "🌐 Pilih bahasa · Pilih bahasa Kupang · Choose your language",
-        reply_markup=keyboard(language_keyboard(context)),
+        picker_header(context), reply_markup=keyboard(language_keyboard(context))
     )
 
 
@@ -39,7 +53,7 @@ async def choose_language(update: Update, context: SensusContext) -> None:
     assert query is not None
     callback = parse_callback(query.data)
     i18n = context.services.i18n
-    if callback is None or callback.arg not in i18n.languages or context.account is None:
+    if callback is None or callback.arg not in offered(context) or context.account is None:
         await query.answer()
         return
     first_choice = not context.account.lang_chosen

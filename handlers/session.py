@@ -25,7 +25,9 @@ async def load_user(update: Update, context: SensusContext) -> None:
         raise ApplicationHandlerStop
     if person is None:
         return
-    guess = services.i18n.guess(person.language_code, services.settings.default_lang)
+    guess = services.i18n.guess(
+        person.language_code, services.settings.default_lang, services.settings.picker_threshold
+    )
     if is_private(update):
         context.account = await services.repo.seen_user(person.id, guess, services.clock.now())
     else:

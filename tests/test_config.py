@@ -61,6 +61,9 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         ("SENSUS_LOG_LEVEL", "LOUD"),
         ("SENSUS_FLOOD_LIMIT", "twenty a minute"),
         ("SENSUS_FLOOD_BUTTON_LIMIT", "fast"),
+        ("SENSUS_PICKER_THRESHOLD", "120%"),
+        ("SENSUS_PICKER_THRESHOLD", "most"),
+        ("SENSUS_LOCALES", "/no/such/folder"),
     ],
 )
 def test_invalid_values_name_the_setting(name, value):
