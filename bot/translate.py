@@ -33,6 +33,7 @@ from bot.texts import (
     string_leaves,
 )
 
+_PARSE_PREFIX = re.compile(r"^(?:Bad Request: )?can't parse entities: ", re.IGNORECASE)
 TELEGRAM_TAGS = " ".join(f"<{tag}>" for tag in sorted(HTML_TAGS))
 PLACEHOLDER = re.compile(r"\{[A-Za-z0-9_]*\}")
 PO_WIDTH = 100  # the width the project's catalogs are wrapped at
@@ -157,7 +158,7 @@ def problems(text: Text, value: str) -> list[str]:
         try:
             visible = html_to_text(value)
         except Refused as error:
-            reason = str(error).removeprefix("Bad Request: ").removeprefix("can't parse entities: ")
+            reason = _PARSE_PREFIX.sub("", str(error))
             found.append(f"HTML: {reason} (Telegram allows {TELEGRAM_TAGS})")
     length = len(visible) if text.button else utf16_length(visible)
     if text.limit and length > text.limit:
