@@ -5,7 +5,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +32,8 @@ SETTING_NAMES = (
     "SENSUS_PAID_BROADCAST",
     "SENSUS_FLOOD_LIMIT",
     "SENSUS_WEBHOOK_SECRET",
+    "SENSUS_OFFICE_HOURS",
+    "SENSUS_TICKET_RESHOW",
 )
 
 
@@ -61,6 +63,8 @@ class Settings:
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
     flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
+    office_hours: tuple[time, time] = (time(8), time(16))  # helpdesk, Monday-Friday, SENSUS_TZ
+    ticket_reshow: timedelta = timedelta(hours=4)  # an unanswered ticket is shown again after
 
     @property
     def bot_api_base_url(self) -> str:
@@ -116,6 +120,8 @@ def load_settings(
         paid_broadcast=paid,
         flood_limit=_flood_limit(values.get("SENSUS_FLOOD_LIMIT", "20/minute")),
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
+        office_hours=_office_hours(values.get("SENSUS_OFFICE_HOURS", "08:00-16:00")),
+        ticket_reshow=_ticket_reshow(values.get("SENSUS_TICKET_RESHOW", "4")),
     )
 
 
@@ -229,3 +235,25 @@ def _log_level(value: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SENSUS_LOG_LEVEL", f"not a log level: {value!r}")
     return level
+
+
+def _office_hours(value: str) -> tuple[time, time]:
+    """``08:00-16:00`` (Monday to Friday, in SENSUS_TZ)."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        start = end = time(0)
+    if not start < end:
+        raise ConfigError("SENSUS_OFFICE_HOURS", f"expected HH:MM-HH:MM, not {value!r}")
+    return start, end
+
+
+def _ticket_reshow(value: str) -> timedelta:
+    """Hours without an answer before a ticket is shown again in the helpdesk group."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 14:
+        raise ConfigError("SENSUS_TICKET_RESHOW", f"expected hours above 0, not {value!r}")
+    return timedelta(hours=hours)

@@ -221,6 +221,9 @@ async def finish_guide(update: Update, context: SensusContext) -> None:
     query = update.callback_query
     assert query is not None and context.account is not None
     await context.services.repo.finish_guide(context.account.user_id)
+    await context.services.repo.record_guide_finished(
+        context.account.user_id, context.services.now()
+    )
     await query.answer()
     await edit_in_place(
         query,
