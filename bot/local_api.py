@@ -328,12 +328,14 @@ class LocalBotApi:
         width, height = png_size(upload.content)
         if width + height > 10000 or max(width, height) > 20 * min(width, height):
             raise bad_request("PHOTO_INVALID_DIMENSIONS")
-        photo = [{"file_id": self._keep(upload), "width": width, "height": height}]
+        file_id = self._keep(upload)
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": width, "height": height}]
         return self._file_message(params, "photo", photo)
 
     def _m_senddocument(self, params: dict[str, Any]) -> Any:
         upload = self._checked_upload(params, "document", MAX_DOCUMENT_BYTES)
-        document = {"file_id": self._keep(upload), "file_name": upload.filename}
+        file_id = self._keep(upload)
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": upload.filename}
         return self._file_message(params, "document", document)
 
     def _checked_upload(self, params: dict[str, Any], key: str, limit: int) -> Upload:

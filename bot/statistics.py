@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -31,6 +32,7 @@ from storage.statistics import FINISHED
 # Okabe-Ito: told apart with every common kind of colour blindness.
 PALETTE = ("#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
 BROADCASTS_SHOWN = 5
+TOPICS_SHOWN = 10  # bars a phone shows legibly
 VIEW_TITLES = {
     "people": N_("Warga"),
     "questions": N_("Pertanyaan"),
@@ -113,7 +115,11 @@ async def _people(
         _bars(
             "people_by_regency",
             t._("Warga per kabupaten/kota"),
-            [*ntt, ("other", t._("provinsi lain")), ("unknown", t._("belum diisi"))],
+            [
+                *((code, short_regency(name)) for code, name in ntt),
+                ("other", t._("provinsi lain")),
+                ("unknown", t._("belum diisi")),
+            ],
             [
                 Series(
                     "people",
@@ -133,8 +139,8 @@ async def _questions(
     days = day_range(since, now, zone, [r[0] for r in rows])
     counts = {(day, outcome): n for day, outcome, n in rows}
     outcomes = [*OUTCOMES, *sorted({o for _, o, _ in rows} - set(OUTCOMES))]
-    top = await repo.top_topics(since)
-    votes = await repo.votes_by_topic(since)
+    top = await repo.top_topics(since, TOPICS_SHOWN)
+    votes = (await repo.votes_by_topic(since))[:TOPICS_SHOWN]
     return (
         _days_table(
             "questions_by_day",
@@ -229,6 +235,11 @@ async def _guide(repo: Repository, since: float | None, naming: Naming) -> tuple
     )
 
 
+def short_regency(name: str) -> str:
+    """ "Kab. Sumba Timur": the long word costs a phone's width on every bar."""
+    return name.replace("Kabupaten ", "Kab. ", 1)
+
+
 def _days_table(key: str, title: str, days: list[str], series: tuple[Series, ...]) -> Table:
     return Table(key, title, "days", tuple(days), tuple(d[5:] for d in days), series)
 
@@ -259,7 +270,7 @@ def caption(figures: ViewFigures, t: Translator) -> str:
 def chart_png(figures: ViewFigures, empty_label: str) -> bytes:
     """One PNG with a panel per table, sized and lettered for a phone screen."""
     heights = [_panel_height(table) for table in figures.tables]
-    figure: Figure = pyplot.figure(figsize=(7.2, sum(heights) + 0.8), dpi=150)
+    figure: Figure = pyplot.figure(figsize=(7.2, sum(heights) + 0.8), dpi=150, layout="constrained")
     try:
         figure.suptitle(figures.title, fontsize=20, fontweight="bold")
         grid = figure.add_gridspec(len(heights), 1, height_ratios=heights)
@@ -276,7 +287,6 @@ def chart_png(figures: ViewFigures, empty_label: str) -> bytes:
                 _draw_days(axes, table)
             else:
                 _draw_bars(axes, table)
-        figure.tight_layout()
         out = io.BytesIO()
         figure.savefig(out, format="png")
         return out.getvalue()
@@ -306,10 +316,16 @@ def _draw_days(axes: Axes, table: Table) -> None:
             bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
         else:
             axes.plot(positions, series.values, label=series.label, color="black", marker="o")
-    step = max(1, len(table.categories) // 7)
+    step = max(1, math.ceil(len(table.categories) / 5))  # five dates fit a phone's width
     axes.set_xticks(list(positions)[::step], table.labels[::step])
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(fontsize=13, frameon=False, ncols=min(4, len(table.series)))
+    axes.legend(
+        fontsize=13,
+        frameon=False,
+        ncols=min(4, len(table.series)),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+    )
 
 
 def _draw_bars(axes: Axes, table: Table) -> None:
@@ -323,9 +339,15 @@ def _draw_bars(axes: Axes, table: Table) -> None:
             axes.text(total, position, f" {total}", va="center", fontsize=12)
     axes.set_yticks(list(positions), [_short(label) for label in table.labels])
     axes.invert_yaxis()  # the first category on top
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     if len(table.series) > 1:
-        axes.legend(fontsize=13, frameon=False, ncols=len(table.series), loc="lower right")
+        axes.legend(
+            fontsize=13,
+            frameon=False,
+            ncols=len(table.series),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.08),
+        )
 
 
 def _short(label: str, length: int = 28) -> str:

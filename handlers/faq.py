@@ -96,7 +96,7 @@ async def ask(update: Update, context: SensusContext) -> None:
     services = context.services
     match = services.faq.match(question)
     best = match.topic or (match.candidates[0].topic if match.candidates else None)
-    await services.repo.record_question(context.t.code, match.outcome, best, services.now())
+    await services.repo.record_question(context.t.code, match.outcome, best, services.clock.now())
     if match.outcome != "answer":
         await services.repo.record_unanswered(
             question,

@@ -19,11 +19,14 @@ class StatisticsStore(SqlAccess):
         """The day of ``moment`` in the bot's zone, ``YYYY-MM-DD``."""
         return moment.astimezone(self.zone).date().isoformat()
 
-    def _offset(self) -> str:
-        """The zone as an SQLite date modifier (Indonesia keeps no daylight saving time)."""
+    def _offset_seconds(self) -> int:
+        """The zone's offset from UTC (Indonesia keeps no daylight saving time)."""
         offset = datetime.now(UTC).astimezone(self.zone).utcoffset()
-        minutes = int(offset.total_seconds() // 60) if offset else 0
-        return f"{minutes:+d} minutes"
+        return int(offset.total_seconds()) if offset else 0
+
+    def _offset(self) -> str:
+        """The zone as an SQLite date modifier."""
+        return f"{self._offset_seconds() // 60:+d} minutes"
 
     async def _count_active(self, db: aiosqlite.Connection, now: datetime) -> None:
         """One more person active on today's date (called once per person and day)."""
@@ -33,11 +36,13 @@ class StatisticsStore(SqlAccess):
             (self.local_day(now),),
         )
 
-    async def record_question(self, lang: str, outcome: str, topic: str | None, now: float) -> None:
+    async def record_question(
+        self, lang: str, outcome: str, topic: str | None, now: datetime
+    ) -> None:
         """Count a question's outcome (its text is not kept here)."""
         await self._write(
-            "INSERT INTO faq_outcomes (asked_at, lang, outcome, topic) VALUES (?, ?, ?, ?)",
-            (now, lang, outcome, topic),
+            "INSERT INTO faq_outcomes (day, lang, outcome, topic) VALUES (?, ?, ?, ?)",
+            (self.local_day(now), lang, outcome, topic),
         )
 
     async def record_guide_finished(self, user_id: int, now: float) -> None:
@@ -77,19 +82,18 @@ class StatisticsStore(SqlAccess):
     async def questions_by_day(self, since: float | None) -> list[tuple[str, str, int]]:
         """(day, outcome, questions) since ``since``."""
         rows = await self._all(
-            "SELECT date(asked_at, 'unixepoch', ?) AS d, outcome, COUNT(*) FROM faq_outcomes"
-            " WHERE asked_at >= ? GROUP BY d, outcome ORDER BY d, outcome",
-            (self._offset(), since or 0.0),
+            "SELECT day, outcome, COUNT(*) FROM faq_outcomes WHERE day >= ?"
+            " GROUP BY day, outcome ORDER BY day, outcome",
+            (self._day_of(since),),
         )
         return [(row[0], row[1], int(row[2])) for row in rows]
 
     async def top_topics(self, since: float | None, limit: int = 10) -> list[tuple[str, int]]:
         """The topics answered most often since ``since``."""
         rows = await self._all(
-            "SELECT topic, COUNT(*) AS n FROM faq_outcomes WHERE outcome = 'answer'"
-            " AND topic IS NOT NULL AND asked_at >= ? GROUP BY topic ORDER BY n DESC, topic"
-            " LIMIT ?",
-            (since or 0.0, limit),
+            "SELECT topic, COUNT(*) AS n FROM faq_outcomes WHERE day >= ? AND outcome = 'answer'"
+            " AND topic IS NOT NULL GROUP BY topic ORDER BY n DESC, topic LIMIT ?",
+            (self._day_of(since), limit),
         )
         return [(row[0], int(row[1])) for row in rows]
 
@@ -107,11 +111,12 @@ class StatisticsStore(SqlAccess):
         failed (failed or dropped)."""
         marks = ",".join("?" * len(MESSAGE_CAUSES))
         rows = await self._all(
-            "SELECT date(COALESCE(sent_at, not_before), 'unixepoch', ?) AS d, COUNT(*),"
+            "SELECT date(CAST((COALESCE(sent_at, not_before) + ?) / 86400 AS INTEGER) * 86400,"
+            " 'unixepoch') AS d, COUNT(*),"
             " SUM(status = 'sent'), SUM(status = 'blocked'), SUM(status IN ('failed', 'dropped'))"
             f" FROM outbox WHERE cause IN ({marks}) AND status != 'cancelled'"
             " AND COALESCE(sent_at, not_before) >= ? GROUP BY d ORDER BY d",
-            (self._offset(), *MESSAGE_CAUSES, since or 0.0),
+            (self._offset_seconds(), *MESSAGE_CAUSES, since or 0.0),
         )
         return [(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 

@@ -1,11 +1,12 @@
 """A person when the bot cannot help: tickets to the staff helpdesk group and replies back."""
 
 import sqlite3
+from typing import Any
 
 from tests.conftest import ADMIN_ID
 from tests.harness import RunningBot, eventually, ready, say_in_group, texts_to
 
-DESK = {"id": -777, "type": "supergroup", "title": "Meja bantuan BPS"}
+DESK: dict[str, Any] = {"id": -777, "type": "supergroup", "title": "Meja bantuan BPS"}
 
 
 async def helpdesk_with_staff(bot: RunningBot):

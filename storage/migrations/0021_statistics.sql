@@ -7,12 +7,13 @@ CREATE TABLE daily_activity (
 
 -- One row per question asked: when, in which language, the outcome and topic (never the text).
 CREATE TABLE faq_outcomes (
-    asked_at REAL NOT NULL,                  -- epoch seconds
+    day      TEXT NOT NULL,                  -- YYYY-MM-DD in SENSUS_TZ
     lang     TEXT NOT NULL,
     outcome  TEXT NOT NULL,                  -- answer | clarify | fallback | ...
     topic    TEXT                            -- answered topic, or the best guess
 );
-CREATE INDEX faq_outcomes_asked_at ON faq_outcomes (asked_at);
+-- Covers the figures: per day and outcome, and the top answered topics.
+CREATE INDEX faq_outcomes_day ON faq_outcomes (day, outcome, topic);
 
 -- The guide steps each person reached (and "*finished"), for the funnel.
 CREATE TABLE guide_reached (
