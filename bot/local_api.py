@@ -304,20 +304,7 @@ class LocalBotApi:
         return True
 
     def _m_sendmessage(self, params: dict[str, Any]) -> Any:
-        chat_id = _int(params, "chat_id")
-        text = self._checked_text(params)
-        markup = self._checked_markup(params.get("reply_markup"))
-        message: dict[str, Any] = {
-            "message_id": self._next_message_id(chat_id),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-            "from": self.bot_user,
-            "text": text,
-        }
-        if markup is not None and "inline_keyboard" in markup:  # as Telegram: only inline ones
-            message["reply_markup"] = markup
-        self.messages[(chat_id, message["message_id"])] = message
-        return message
+        return self._posted(params, {"text": self._checked_text(params)})
 
     def _m_sendphoto(self, params: dict[str, Any]) -> Any:
         upload = self._checked_upload(params, "photo", MAX_PHOTO_BYTES)
@@ -358,6 +345,14 @@ class LocalBotApi:
         return file_id
 
     def _file_message(self, params: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+        fields = {key: value}
+        if params.get("caption"):
+            caption = str(params["caption"])
+            fields["caption"] = html_to_text(caption) if params.get("parse_mode") else caption
+        return self._posted(params, fields)
+
+    def _posted(self, params: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """A new message of the bot in the chat, with its checked buttons."""
         chat_id = _int(params, "chat_id")
         markup = self._checked_markup(params.get("reply_markup"))
         message: dict[str, Any] = {
@@ -365,12 +360,9 @@ class LocalBotApi:
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": self.bot_user,
-            key: value,
+            **fields,
         }
-        if params.get("caption"):
-            caption = str(params["caption"])
-            message["caption"] = html_to_text(caption) if params.get("parse_mode") else caption
-        if markup is not None and "inline_keyboard" in markup:
+        if markup is not None and "inline_keyboard" in markup:  # as Telegram: only inline ones
             message["reply_markup"] = markup
         self.messages[(chat_id, message["message_id"])] = message
         return message

@@ -23,3 +23,4 @@ CREATE TABLE guide_reached (
     PRIMARY KEY (user_id, step)
 );
 CREATE INDEX guide_reached_step ON guide_reached (step, reached_at);
+
