@@ -80,7 +80,9 @@ def build_application(
 async def open_services(application: AnyApplication) -> None:
     """Open the database, load the calendar in force, start the sender (post_init)."""
     services = services_of(application)
-    services.repository = await Repository.open(services.settings.db_path)
+    services.repository = await Repository.open(
+        services.settings.db_path, services.settings.timezone
+    )
     await refresh_calendar(services)
     settings = services.settings
     sender = Sender(

@@ -9,7 +9,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,10 +23,14 @@ from bot.domain.broadcasts import ACTIONS as STEERING
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
 from bot.domain.evaluation import evaluate, read_questions
+from bot.domain.faq import load_faq
+from bot.domain.guide import load_guide
+from bot.domain.statistics import PERIODS, VIEWS, csv_text
 from bot.i18n import SOURCE_LANGUAGE, load_i18n, load_languages
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import run_shell
+from bot.statistics import Naming, collect, render
 from bot.telegram_text import html_to_text
 from bot.texts import EXAMPLES, coverage, translation_project
 from bot.texts import Project as TranslationProject
@@ -113,6 +117,13 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "file", type=Path, help="where to write the copy, e.g. sensus-2020-09-01.db"
     )
+    stats = commands.add_parser("stats", help="a statistics view as a PNG chart or CSV figures")
+    stats.add_argument("--view", choices=VIEWS, default="people")
+    stats.add_argument("--period", choices=list(PERIODS), default="30", help="days, or all")
+    stats.add_argument("--lang", default=None, help="labels in this language (default: id)")
+    output = stats.add_mutually_exclusive_group(required=True)
+    output.add_argument("--png", type=Path, metavar="FILE")
+    output.add_argument("--csv", type=Path, metavar="FILE")
     calendar = commands.add_parser("calendar", help="show or apply the census calendar")
     calendar_commands = calendar.add_subparsers(
         dest="calendar_command", metavar="ACTION", required=True
@@ -176,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return backup_command(settings, args.file)
         if args.command == "i18n":
             return i18n_command(settings, args)
+        if args.command == "stats":
+            return asyncio.run(stats_command(settings, args))
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -524,10 +537,37 @@ async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestio
         await repository.close()
 
 
-async def open_database(path: Path) -> Repository:
+async def stats_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Write one statistics view, as /statistik shows it, to a PNG or CSV file."""
+    i18n = load_i18n()
+    t = i18n.translator(args.lang or settings.default_lang)
+    calendar = load_calendar(settings.calendar_path)
+    locales = settings.locales_dir
+    now = settings.now or datetime.now(UTC)
+    faq, guide = load_faq(locales, i18n.codes), load_guide(locales, i18n.codes)
+    naming = Naming(t, i18n, faq, guide, calendar, now)
+    repository = await open_database(settings.db_path, settings.timezone)
+    try:
+        figures = await collect(repository, args.view, args.period, now, settings.timezone, naming)
+    finally:
+        await repository.close()
+    try:
+        if args.png:
+            await asyncio.to_thread(
+                args.png.write_bytes, await render(figures, t._("belum ada data"))
+            )
+        else:
+            await asyncio.to_thread(args.csv.write_text, csv_text(figures), encoding="utf-8")
+    except OSError as error:
+        return fail(f"cannot write {args.png or args.csv}: {error.strerror}")
+    print(args.png or args.csv)
+    return 0
+
+
+async def open_database(path: Path, zone: tzinfo = UTC) -> Repository:
     """Open the database, naming the setting in any error."""
     try:
-        return await Repository.open(path)
+        return await Repository.open(path, zone)
     except StorageError as error:
         raise StorageError(f"SENSUS_DB: {error}") from None
 

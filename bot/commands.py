@@ -52,6 +52,11 @@ BROADCAST = MenuCommand("siaran", N_("Siaran ke warga (petugas)"), {"en": "broad
 BROADCAST_STATUS = MenuCommand(
     "siaran_status", N_("Status siaran (petugas)"), {"en": "broadcast_status"}
 )
+HELPDESK = MenuCommand(
+    "meja_bantuan", N_("Jadikan grup ini meja bantuan (admin)"), {"en": "helpdesk"}
+)
+TICKETS = MenuCommand("tiket", N_("Tiket warga yang belum dijawab (petugas)"), {"en": "tickets"})
+STATISTICS = MenuCommand("statistik", N_("Statistik dengan grafik (petugas)"), {"en": "stats"})
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})

@@ -5,7 +5,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +37,8 @@ SETTING_NAMES = (
     "SENSUS_WEBHOOK_SECRET",
     "SENSUS_LOCALES",
     "SENSUS_PICKER_THRESHOLD",
+    "SENSUS_OFFICE_HOURS",
+    "SENSUS_TICKET_RESHOW",
 )
 
 
@@ -71,6 +73,8 @@ class Settings:
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
     locales_dir: Path = LOCALES_DIR  # catalogs and content (tests point it at a copy)
     picker_threshold: float = 0.8  # share of the UI a language needs to be offered
+    office_hours: tuple[time, time] = (time(8), time(16))  # helpdesk, Monday-Friday, SENSUS_TZ
+    ticket_reshow: timedelta = timedelta(hours=4)  # an unanswered ticket is shown again after
 
     @property
     def bot_api_base_url(self) -> str:
@@ -134,6 +138,8 @@ def load_settings(
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
         locales_dir=locales_dir,
         picker_threshold=_share(values.get("SENSUS_PICKER_THRESHOLD", "80%")),
+        office_hours=_office_hours(values.get("SENSUS_OFFICE_HOURS", "08:00-16:00")),
+        ticket_reshow=_ticket_reshow(values.get("SENSUS_TICKET_RESHOW", "4")),
     )
 
 
@@ -267,3 +273,25 @@ def _log_level(value: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SENSUS_LOG_LEVEL", f"not a log level: {value!r}")
     return level
+
+
+def _office_hours(value: str) -> tuple[time, time]:
+    """``08:00-16:00`` (Monday to Friday, in SENSUS_TZ)."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        start = end = time(0)
+    if not start < end:
+        raise ConfigError("SENSUS_OFFICE_HOURS", f"expected HH:MM-HH:MM, not {value!r}")
+    return start, end
+
+
+def _ticket_reshow(value: str) -> timedelta:
+    """Hours without an answer before a ticket is shown again in the helpdesk group."""
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 14:
+        raise ConfigError("SENSUS_TICKET_RESHOW", f"expected hours above 0, not {value!r}")
+    return timedelta(hours=hours)

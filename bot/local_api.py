@@ -16,13 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.telegram_text import Refused, RefusedAfterParsing, message_text, utf16_length
+from bot.telegram_text import (
+    Refused,
+    RefusedAfterParsing,
+    message_text,
+    parsed_text,
+    utf16_length,
+)
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
 MAX_CALLBACK_DATA = 64  # bytes
+MAX_CAPTION = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_CALLBACK_ANSWER = 200
 MAX_INLINE_RESULTS = 50
 MAX_INLINE_ID = 64  # bytes, for result ids and next_offset
@@ -132,6 +142,14 @@ def decode_parameters(raw: Mapping[str, str]) -> dict[str, Any]:
     return decoded
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent in a multipart request (sendPhoto, sendDocument)."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class ApiCall:
     """One Bot API call the bot made, with its decoded parameters."""
@@ -195,6 +213,7 @@ class LocalBotApi:
         self.admin_chats: set[int] = set()  # groups where the bot may delete others' messages
         self.chat_admins: dict[int, set[int]] = {}  # group -> its administrators' user ids
         self.webhook: dict[str, Any] = {}  # setWebhook's parameters, while one is set
+        self.files: dict[str, Upload] = {}  # uploaded photos and documents by file_id
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._open_queries: set[str] = set()
         self._query_ids = itertools.count(1)
@@ -295,15 +314,64 @@ class LocalBotApi:
         return True
 
     def _m_sendmessage(self, params: dict[str, Any]) -> Any:
+        return self._posted(params, {"text": self._checked_text(params)})
+
+    def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        upload = self._checked_upload(params, "photo", MAX_PHOTO_BYTES)
+        if not upload.content.startswith(PNG_SIGNATURE) and not upload.content.startswith(
+            b"\xff\xd8"
+        ):
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = png_size(upload.content)
+        if width + height > 10000 or max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        file_id = self._keep(upload)
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": width, "height": height}]
+        return self._file_message(params, "photo", photo)
+
+    def _m_senddocument(self, params: dict[str, Any]) -> Any:
+        upload = self._checked_upload(params, "document", MAX_DOCUMENT_BYTES)
+        file_id = self._keep(upload)
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": upload.filename}
+        return self._file_message(params, "document", document)
+
+    def _checked_upload(self, params: dict[str, Any], key: str, limit: int) -> Upload:
+        upload = params.get(key)
+        if not isinstance(upload, Upload):
+            raise bad_request(f"there is no {key} in the request")
+        if not upload.content:
+            raise bad_request("file must be non-empty")
+        if len(upload.content) > limit:
+            raise BotApiError(413, "Request Entity Too Large")
+        if len(self._caption(params)) > MAX_CAPTION:
+            raise bad_request("message caption is too long")
+        return upload
+
+    def _caption(self, params: dict[str, Any]) -> str:
+        caption = str(params.get("caption", ""))
+        return parsed_text(caption, params.get("parse_mode")).strip(" \n") if caption else ""
+
+    def _keep(self, upload: Upload) -> str:
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = upload
+        return file_id
+
+    def _file_message(self, params: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+        fields = {key: value}
+        if caption := self._caption(params):
+            fields["caption"] = caption
+        return self._posted(params, fields)
+
+    def _posted(self, params: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """A new message of the bot in the chat, with its checked buttons."""
         chat_id = _int(params, "chat_id")
-        text = self._checked_text(params)
         markup = checked_markup(params.get("reply_markup"))
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": self.bot_user,
-            "text": text,
+            **fields,
         }
         if markup is not None and "inline_keyboard" in markup:  # as Telegram: only inline ones
             message["reply_markup"] = markup
@@ -575,6 +643,22 @@ def _checked_command(name: str, description: str) -> dict[str, str]:
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise Refused("BOT_COMMAND_INVALID")
     return {"command": name, "description": description}
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header (1x1 for other images: not checked)."""
+    if not content.startswith(PNG_SIGNATURE) or len(content) < 24:
+        return 1, 1
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def with_uploads(params: dict[str, Any], files: Mapping[str, tuple[str, bytes]]) -> dict[str, Any]:
+    """The parameters with each uploaded file in place of its field (or attach:// URI)."""
+    found = dict(params)
+    for name, (filename, content) in files.items():
+        key = next((k for k, v in params.items() if v == f"attach://{name}"), name)
+        found[key] = Upload(filename, content)
+    return found
 
 
 def private_chat(user: dict[str, Any]) -> dict[str, Any]:

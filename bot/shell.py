@@ -12,7 +12,13 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.domain.clock import Clock
-from bot.local_api import BotApiError, LocalBotApi, decode_parameters, keyboard_buttons
+from bot.local_api import (
+    BotApiError,
+    LocalBotApi,
+    decode_parameters,
+    keyboard_buttons,
+    with_uploads,
+)
 
 QUIT = {"/quit", "/exit", "/keluar"}
 
@@ -48,6 +54,12 @@ class LocalRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         try:
             params = decode_parameters(request_data.json_parameters if request_data else {})
+            if request_data is not None:
+                files = {
+                    name: (str(part[0]), bytes(part[1]))  # type: ignore[arg-type]
+                    for name, part in request_data.multipart_data.items()
+                }
+                params = with_uploads(params, files)
             body: dict[str, Any] = {"ok": True, "result": self.api.call(api_method, params)}
             status = 200
         except BotApiError as error:

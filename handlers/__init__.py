@@ -17,6 +17,7 @@ from handlers import (
     flood,
     groups,
     guide,
+    helpdesk,
     identity,
     language,
     privacy,
@@ -25,6 +26,7 @@ from handlers import (
     schedule,
     session,
     start,
+    statistics,
 )
 
 FLOOD_GROUP = -2  # a flooding person's updates stop here, before any database work
@@ -43,6 +45,8 @@ FEATURES: list[ModuleType] = [
     roles,
     groups,
     broadcasts,
+    helpdesk,
+    statistics,
     guide,
     faq,
     fallback,

@@ -24,6 +24,7 @@ from bot.domain.assistant import CLARIFY, fallback_message
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import Topic
 from bot.domain.matching import Match
+from handlers.helpdesk import offer_person
 from handlers.ui import keyboard
 
 # Shown for an empty inline query, so "@bot" alone offers the most useful cards.
@@ -94,6 +95,8 @@ async def ask(update: Update, context: SensusContext) -> None:
     question = question_text(message, bot.username)
     services = context.services
     match = services.faq.match(question)
+    best = match.topic or (match.candidates[0].topic if match.candidates else None)
+    await services.repo.record_question(context.t.code, match.outcome, best, services.clock.now())
     if match.outcome != "answer":
         await services.repo.record_unanswered(
             question,
@@ -118,7 +121,9 @@ async def ask(update: Update, context: SensusContext) -> None:
             reply_markup=clarify_keyboard(context, match),
         )
     else:
-        await message.reply_text(fallback_text(context), reply_markup=topics_menu(context))
+        await message.reply_text(
+            fallback_text(context), reply_markup=offer_person(context.t, topics_menu(context))
+        )
 
 
 def clarify_keyboard(context: SensusContext, match: Match) -> InlineKeyboardMarkup:
@@ -131,7 +136,7 @@ def clarify_keyboard(context: SensusContext, match: Match) -> InlineKeyboardMark
         if topic is not None:
             rows.append([(topic.title(lang), Callback("faq", "show", topic.id))])
     rows.append([(context.t._("❌ Bukan semuanya"), Callback("faq", "none"))])
-    return keyboard(rows)
+    return offer_person(context.t, keyboard(rows))
 
 
 async def reply_in_group(message: Message, context: SensusContext, match: Match) -> None:
@@ -165,7 +170,9 @@ async def none_of_these(update: Update, context: SensusContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_text(fallback_text(context), reply_markup=topics_menu(context))
+    await query.edit_message_text(
+        fallback_text(context), reply_markup=offer_person(context.t, topics_menu(context))
+    )
 
 
 async def show_menu(update: Update, context: SensusContext) -> None:

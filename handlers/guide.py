@@ -303,6 +303,9 @@ async def finish_guide(update: Update, context: SensusContext) -> None:
     if context.account is None:
         return
     await context.services.repo.finish_guide(context.account.user_id)
+    await context.services.repo.record_guide_finished(
+        context.account.user_id, context.services.now()
+    )
     await query.answer()
     await edit_in_place(
         query,

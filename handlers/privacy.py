@@ -6,6 +6,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.commands import DELETE_DATA, PRIVACY
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback
+from handlers.helpdesk import privacy_lines
 from handlers.ui import as_button, keyboard, main_menu
 
 
@@ -46,6 +47,7 @@ async def privacy_text(context: SensusContext) -> str:
                 count=votes
             )
         )
+    lines += await privacy_lines(context)
     lines += [
         "",
         t._(

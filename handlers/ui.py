@@ -21,6 +21,7 @@ MAIN_MENU: list[tuple[str, Callback]] = [
     (N_("🌐 Bahasa"), Callback("lang", "menu")),
     (N_("🔒 Privasi"), Callback("privacy", "show")),
     (N_("ℹ️ Bantuan"), Callback("help", "show")),
+    (N_("🙋 Tanya petugas"), Callback("desk", "ask")),
 ]
 
 

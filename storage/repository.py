@@ -5,7 +5,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ import aiosqlite
 
 from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.privacy import mask_identity_numbers
+from storage.helpdesk import HelpdeskStore
+from storage.statistics import StatisticsStore
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
@@ -168,7 +170,7 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class Repository:
+class Repository(HelpdeskStore, StatisticsStore):
     """Everything the bot keeps, in domain terms; open with ``await Repository.open(path)``."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
@@ -179,8 +181,9 @@ class Repository:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> "Repository":
-        """Open (creating if needed) and migrate the database at ``path``."""
+    async def open(cls, path: Path, zone: tzinfo = UTC) -> "Repository":
+        """Open (creating if needed) and migrate the database at ``path``; figures per day
+        count days in ``zone``."""
         if not await asyncio.to_thread(path.parent.is_dir):
             # Checked first: a failed aiosqlite.connect leaves its thread behind.
             raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
@@ -189,6 +192,7 @@ class Repository:
         except sqlite3.Error as error:
             raise StorageError(f"cannot open database {path}: {error}") from None
         repository = cls(connection)
+        repository.zone = zone
         try:
             connection.row_factory = aiosqlite.Row
             await connection.execute("PRAGMA journal_mode=WAL")
@@ -291,18 +295,25 @@ class Repository:
         user = await self.get_user(user_id)
         if user is None:
             stamp = now.isoformat()
-            created = await self._one(
-                "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen"
-                " RETURNING *",
-                (user_id, lang_guess, stamp, stamp),
-            )
-            assert created is not None
-            return _user(created)
-        if now - user.last_seen >= LAST_SEEN_RESOLUTION:
-            await self._write(
-                "UPDATE users SET last_seen = ? WHERE user_id = ?", (now.isoformat(), user_id)
-            )
+            async with self._transaction() as db:
+                created = list(
+                    await db.execute_fetchall(
+                        "INSERT INTO users (user_id, lang, first_seen, last_seen)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+                        " SET last_seen = excluded.last_seen RETURNING *",
+                        (user_id, lang_guess, stamp, stamp),
+                    )
+                )
+                await self._count_active(db, now)
+            return _user(created[0])
+        new_day = self.local_day(now) != self.local_day(user.last_seen)
+        if now - user.last_seen >= LAST_SEEN_RESOLUTION or new_day:
+            async with self._transaction() as db:
+                await db.execute(
+                    "UPDATE users SET last_seen = ? WHERE user_id = ?", (now.isoformat(), user_id)
+                )
+                if new_day:
+                    await self._count_active(db, now)
         return user
 
     async def set_language(self, user_id: int, lang: str) -> None:
@@ -395,12 +406,17 @@ class Repository:
 
     async def save_guide_step(self, user_id: int, step: str, now: datetime) -> None:
         """Record the step the user is on (and forget any pending number check)."""
-        await self._write(
-            "INSERT INTO guide_progress (user_id, step, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
-            " awaiting_check = NULL, updated_at = excluded.updated_at",
-            (user_id, step, now.isoformat()),
-        )
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guide_progress (user_id, step, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
+                " awaiting_check = NULL, updated_at = excluded.updated_at",
+                (user_id, step, now.isoformat()),
+            )
+            await db.execute(  # the funnel in /statistik
+                "INSERT OR IGNORE INTO guide_reached (user_id, step, reached_at) VALUES (?, ?, ?)",
+                (user_id, step, now.timestamp()),
+            )
 
     async def set_awaiting_check(self, user_id: int, kind: str | None) -> None:
         """Remember that the next number the user types is a NIK or KK to check (or not)."""
@@ -620,6 +636,9 @@ class Repository:
             await db.execute(
                 "UPDATE OR IGNORE groups SET chat_id = ? WHERE chat_id = ?",
                 (new_chat_id, old_chat_id),
+            )
+            await db.execute(
+                "UPDATE helpdesk SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
 
     async def outbox_status(self, cause: str | None = None) -> dict[str, int]:

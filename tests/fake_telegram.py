@@ -18,7 +18,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_api import ApiCall, BotApiError, LocalBotApi, chat_id_of, decode_parameters
+from bot.local_api import (
+    ApiCall,
+    BotApiError,
+    LocalBotApi,
+    chat_id_of,
+    decode_parameters,
+    with_uploads,
+)
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
 
@@ -157,7 +164,12 @@ class FakeTelegram:
             )
         method = request.match_info["method"]
         form = await request.post()
-        raw = {key: str(value) for key, value in form.items()}
+        files = {
+            key: (value.filename, value.file.read())
+            for key, value in form.items()
+            if isinstance(value, web.FileField)
+        }
+        raw = {key: str(value) for key, value in form.items() if key not in files}
         if not raw and request.can_read_body:
             raw = {
                 k: v if isinstance(v, str) else json.dumps(v)
@@ -175,7 +187,7 @@ class FakeTelegram:
             body = BotApiError(injected.status, injected.description, injected.parameters).payload()
             return web.json_response(body, status=injected.status)
         try:
-            params = decode_parameters(raw)
+            params = with_uploads(decode_parameters(raw), files)
             refused = self._refusal(params)
             if refused is not None:
                 return web.json_response(refused.payload(), status=refused.code)

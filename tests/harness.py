@@ -120,13 +120,13 @@ class Person:
         return await self._deliver(payload)
 
     async def _deliver(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        before = {m["message_id"]: (m["text"], m.get("reply_markup")) for m in self.screen}
+        before = {m["message_id"]: (m.get("text"), m.get("reply_markup")) for m in self.screen}
         update_id = await self.bot.telegram.push(payload)
         await self.bot.processed(update_id)
         return [
             m
             for m in self.screen
-            if before.get(m["message_id"]) != (m["text"], m.get("reply_markup"))
+            if before.get(m["message_id"]) != (m.get("text"), m.get("reply_markup"))
         ]
 
     def _latest_with_buttons(self) -> dict[str, Any]:

@@ -24,6 +24,9 @@ TABLES = (
     "broadcast_texts",
     "outbox",
     "calendar_revisions",
+    "helpdesk",
+    "tickets",
+    "ticket_replies",
 )
 
 
@@ -70,6 +73,10 @@ ACTIONS = [
     Action("send someone's announcement", frozenset(), button="ann:send:1"),
     Action("pick a staff broadcast", RT, button="ann:bc:1"),
     Action("pick FAQ cards", RT, button="ann:cards:schedule"),
+    Action("register the helpdesk", ADMIN, command="/meja_bantuan", in_group=True),
+    Action("list tickets", STAFF, command="/tiket"),
+    Action("statistics", STAFF, command="/statistik"),
+    Action("switch statistics view", STAFF, button="stats:show:guide.7"),
 ]
 
 

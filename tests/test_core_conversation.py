@@ -11,6 +11,7 @@ MENU_EN = [
     "🌐 Language",
     "🔒 Privacy",
     "ℹ️ Help",
+    "🙋 Ask the staff",
 ]
 
 

@@ -65,6 +65,7 @@ async def test_an_ambiguous_question_offers_choices(bot: RunningBot):
         "Token tidak masuk",
         "Kapan token dikirim?",
         "❌ Bukan semuanya",
+        "🙋 Tanya petugas",
     ]
     shown = await ani.press("Apa itu token?")
     assert "kode rahasia" in shown[-1]["text"]
