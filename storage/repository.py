@@ -17,6 +17,17 @@ from bot.domain.privacy import mask_identity_numbers
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
+# Every insert into the outbox ends with this: a message a recipient already has is not
+# added twice, but one withdrawn before it was sent (cancelled by an opt-out or a switched-off
+# reminder, held back while the person blocked the bot) is queued again with its new time.
+# A sent (or failed, or dropped) message is never queued again.
+REQUEUE_WITHDRAWN = (
+    "ON CONFLICT (chat_id, dedupe_key) DO UPDATE SET status = 'pending',"
+    " content = excluded.content, not_before = excluded.not_before,"
+    " expires_at = excluded.expires_at, attempts = 0, last_error = NULL"
+    " WHERE outbox.status IN ('cancelled', 'blocked')"
+)
+
 
 class StorageError(Exception):
     """The database cannot be used; ``str()`` is a one-line explanation."""
@@ -447,7 +458,7 @@ class Repository:
         ``not_before_by_zone`` gives the send time per user zone (None: users without a
         zone); a zone missing from it is not planned (too late or no longer relevant).
         Subscribers who opted out or blocked the bot are left out; an occurrence a user
-        already has (sent or not) is never added twice.
+        already has is never added twice, one withdrawn before sending is queued again.
         """
         planned = 0
         async with self._transaction() as db:
@@ -460,11 +471,12 @@ class Repository:
                     only_user = " AND u.user_id = ?"
                     params.append(user_id)
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox"
+                    "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
                     " SELECT u.user_id, u.user_id, 'reminder', ?, ?, ?, ? FROM users u"
                     " JOIN subscriptions s ON s.user_id = u.user_id AND s.grp = ?"
-                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND {zone_test}{only_user}",
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND {zone_test}{only_user}"
+                    f" {REQUEUE_WITHDRAWN}",
                     params,
                 )
                 planned += cursor.rowcount
@@ -500,9 +512,9 @@ class Repository:
     ) -> bool:
         """Queue one message; False when that recipient already has this key."""
         cursor_count = await self._write(
-            "INSERT OR IGNORE INTO outbox"
+            "INSERT INTO outbox"
             " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f" VALUES (?, ?, ?, ?, ?, ?, ?) {REQUEUE_WITHDRAWN}",
             (chat_id, user_id, cause, key, content, not_before, expires_at),
         )
         return cursor_count > 0
@@ -518,10 +530,10 @@ class Repository:
     ) -> int:
         """Queue one message to every user matching a condition (set-based)."""
         return await self._write(
-            "INSERT OR IGNORE INTO outbox"
+            "INSERT INTO outbox"
             " (chat_id, user_id, cause, dedupe_key, content, not_before)"
             " SELECT u.user_id, u.user_id, ?, ?, ?, ? FROM users u WHERE u.opted_out = 0"
-            f" AND u.blocked = 0 AND ({user_where})",
+            f" AND u.blocked = 0 AND ({user_where}) {REQUEUE_WITHDRAWN}",
             [cause, key, content, not_before, *params],
         )
 
@@ -872,17 +884,18 @@ class Repository:
             not_before = found[0][0]
             if groups:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
+                    "INSERT INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
                     " SELECT chat_id, 'broadcast', ?, ?, ? FROM groups"
-                    " WHERE rt_user_id IS NOT NULL AND status != 'left'",
+                    f" WHERE rt_user_id IS NOT NULL AND status != 'left' {REQUEUE_WITHDRAWN}",
                     (key, key, not_before),
                 )
             else:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox"
+                    "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before)"
                     " SELECT u.user_id, u.user_id, 'broadcast', ?, ?, ? FROM users u"
-                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND ({condition})",
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND ({condition})"
+                    f" {REQUEUE_WITHDRAWN}",
                     [key, key, not_before, *params],
                 )
             return cursor.rowcount
