@@ -364,8 +364,15 @@ def backup_command(settings: Settings, target: Path) -> int:
     """``backup FILE``: an online copy of the database (SQLite's backup API)."""
     if not settings.db_path.is_file():
         return fail(f"SENSUS_DB: no database at {settings.db_path}")
-    if target.resolve() == settings.db_path.resolve():
-        return fail("the backup must go to another file than SENSUS_DB")
+    if target.is_dir():
+        return fail(f"{target} is a folder; give the backup a file name, e.g. {target}/sensus.db")
+    live = settings.db_path.resolve()
+    if target.resolve() in (
+        live,
+        live.with_name(live.name + "-wal"),
+        live.with_name(live.name + "-shm"),
+    ):
+        return fail("the backup must go to another file than SENSUS_DB and its -wal/-shm files")
 
     async def copy() -> None:
         repository = await open_database(settings.db_path)
@@ -420,9 +427,15 @@ async def open_database(path: Path) -> Repository:
 
 
 async def check_database(path: Path) -> None:
-    """Open and migrate the database once, so a bad path fails before anything starts."""
+    """Open, migrate and check the database once, so a bad path or a damaged file fails
+    before anything starts."""
     repository = await open_database(path)
-    await repository.close()
+    try:
+        problem = await repository.damage()
+    finally:
+        await repository.close()
+    if problem is not None:
+        raise StorageError(f"SENSUS_DB: {path} is damaged ({problem}); restore the latest backup")
 
 
 if __name__ == "__main__":

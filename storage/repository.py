@@ -205,6 +205,17 @@ class Repository:
         finally:
             partial.unlink(missing_ok=True)
 
+    async def damage(self) -> str | None:
+        """SQLite's quick_check: None when the file is intact, else its first finding."""
+        try:
+            rows = await self._all("PRAGMA quick_check")
+        except sqlite3.DatabaseError as error:
+            return str(error)
+        # Each finding may span lines under a "*** in database main ***" heading.
+        lines = [line for r in rows for line in str(r[0]).splitlines()]
+        findings = [line for line in lines if line and not line.startswith("***")]
+        return None if findings == ["ok"] else (findings or lines)[0]
+
     async def schema_version(self) -> int:
         """The migration version the database is at."""
         row = await self._one("PRAGMA user_version")
