@@ -29,6 +29,7 @@ from bot.planning import active_calendar, apply_revision, calendar_changes, cale
 from bot.shell import run_shell
 from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
+from storage.instance import single_instance
 from storage.repository import UnansweredQuestion
 
 
@@ -157,13 +158,14 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
     token = settings.require_token()
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     setup_logging(settings.log_level, secrets=[token, secret])
-    asyncio.run(check_database(settings.db_path))
-    asyncio.run(reach_bot_api(settings))
-    application = build_application(settings)
-    if webhook is None:
-        run_polling(application)
-    else:
-        run_webhook(application, webhook, secret)
+    with single_instance(settings.db_path):
+        asyncio.run(check_database(settings.db_path))
+        asyncio.run(reach_bot_api(settings))
+        application = build_application(settings)
+        if webhook is None:
+            run_polling(application)
+        else:
+            run_webhook(application, webhook, secret)
     return 0
 
 

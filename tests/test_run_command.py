@@ -125,3 +125,35 @@ def test_run_refuses_a_damaged_database_in_one_line(telegram: FakeTelegram, tmp_
     assert result.stderr.startswith(f"sensus-bot: error: SENSUS_DB: {db} is damaged (")
     assert len(result.stderr.splitlines()) == 1 and "restore the latest backup" in result.stderr
     assert not any(c.method == "getUpdates" for c in telegram.calls)
+
+
+async def test_a_second_run_on_the_same_database_is_refused_until_the_first_dies(
+    telegram: FakeTelegram, tmp_path: Path
+):
+    db = tmp_path / "sensus.db"
+    started = [await start_bot_process(telegram.url, db)]
+    try:
+        first = started[0]
+        await eventually(lambda: telegram.polls > 0)
+        started.append(second := await start_bot_process(telegram.url, db))
+        async with asyncio.timeout(20):
+            _, stderr = await second.communicate()
+        assert second.returncode == 2
+        assert stderr.decode().splitlines() == [
+            f"sensus-bot: error: SENSUS_DB: {db} is in use by another sensus-bot run"
+            f" (pid {first.pid}); run one per database"
+        ]
+        first.kill()  # kill -9: no clean-up, the lock goes with the process
+        await first.wait()
+        polls = telegram.polls
+        started.append(third := await start_bot_process(telegram.url, db))
+        await eventually(lambda: telegram.polls > polls)
+        third.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            _, stderr = await third.communicate()
+        assert third.returncode == 0, stderr.decode()
+    finally:
+        for process in started:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
