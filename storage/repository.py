@@ -243,10 +243,13 @@ class Repository:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                # SQLite may have rolled back already (disk full, I/O error): a second
+                # ROLLBACK would fail and hide the first error.
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement; return the number of rows it changed."""
@@ -551,6 +554,14 @@ class Repository:
     async def requeue_in_flight(self) -> int:
         """At start-up: messages claimed but not confirmed go back to the queue."""
         return await self._write("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+
+    async def release(self, row_ids: list[int]) -> None:
+        """Claimed messages that were not sent go back to the queue."""
+        async with self._lock:
+            await self._db.executemany(
+                "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'sending'",
+                [(row_id,) for row_id in row_ids],
+            )
 
     async def claim_due(self, now: float, limit: int) -> list[OutboxRow]:
         """Drop expired messages, then claim up to ``limit`` due ones for sending."""

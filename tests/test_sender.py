@@ -1,6 +1,7 @@
 """Reminders and the outbox sender through the fake Bot API, with a fixed clock and faults."""
 
 import asyncio
+import sqlite3
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -273,3 +274,23 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         assert "⏭ Petugas sensus datang ke rumah (berikutnya)" in text
         assert "Sabtu, 15 Februari 2020 s.d. Rabu, 1 April 2020 pukul 00.59 WITA" in text
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text
+
+
+async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, settings, caplog):
+    clock = FixedClock(wita("2020-03-01T10:00"))
+    chats = list(range(5100, 5130))
+    async with run_bot(telegram, settings, clock) as bot:
+        sender = bot.services.sender
+        assert sender is not None
+        sender.renderers["test"] = lambda row: asyncio.sleep(0, result="info")
+        later = clock.moment.timestamp() + 60
+        for chat_id in chats:
+            await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+        with sqlite3.connect(settings.db_path, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process writing, for 7 seconds
+            await tick(bot, clock, wita("2020-03-01T10:02"))
+            await asyncio.sleep(7)
+            other.execute("COMMIT")
+        await eventually(lambda: all(texts_to(telegram, c) for c in chats), seconds=40)
+        assert [len(texts_to(telegram, c)) for c in chats] == [1] * len(chats)
+    assert any("database is locked" in r.getMessage() for r in caplog.records)
