@@ -4,8 +4,8 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import RateLimitItem, parse
 
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
+from bot.domain.retention import Retention
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# What is pruned after SENSUS_KEEP_<KIND>_DAYS days (fields of Retention).
+RETENTION_KINDS = tuple(f.name for f in fields(Retention))
 
 # Every setting this bot reads; a TOML config file may use the same names.
 SETTING_NAMES = (
@@ -32,6 +35,7 @@ SETTING_NAMES = (
     "SENSUS_PAID_BROADCAST",
     "SENSUS_FLOOD_LIMIT",
     "SENSUS_WEBHOOK_SECRET",
+    *(f"SENSUS_KEEP_{kind.upper()}_DAYS" for kind in RETENTION_KINDS),
 )
 
 
@@ -61,6 +65,7 @@ class Settings:
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000/s, paid in Stars
     flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def bot_api_base_url(self) -> str:
@@ -116,6 +121,7 @@ def load_settings(
         paid_broadcast=paid,
         flood_limit=_flood_limit(values.get("SENSUS_FLOOD_LIMIT", "20/minute")),
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
+        retention=_retention(values),
     )
 
 
@@ -197,6 +203,19 @@ def _webhook_secret(value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
         raise ConfigError("SENSUS_WEBHOOK_SECRET", "use 1-256 characters: letters, digits, _ and -")
     return value
+
+
+def _retention(values: Mapping[str, str]) -> Retention:
+    """SENSUS_KEEP_<KIND>_DAYS: whole days, at least 1; the defaults where unset."""
+    ages = {}
+    for kind in RETENTION_KINDS:
+        name = f"SENSUS_KEEP_{kind.upper()}_DAYS"
+        if name in values:
+            value = values[name].strip()
+            if not value.isdigit() or int(value) < 1:
+                raise ConfigError(name, f"expected a number of days (1 or more), not {value!r}")
+            ages[kind] = timedelta(days=int(value))
+    return Retention(**ages)
 
 
 def _flood_limit(value: str) -> RateLimitItem | None:

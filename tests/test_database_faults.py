@@ -63,9 +63,8 @@ def recorded(db: Path) -> dict[str, int]:
 
 
 def delivered(telegram: FakeTelegram, people: range) -> Counter[int]:
-    return Counter(
-        c.chat_id for c in telegram.calls if c.method == "sendMessage" and c.chat_id in people
-    )
+    chats = [c.chat_id for c in telegram.calls if c.method == "sendMessage"]
+    return Counter(chat for chat in chats if chat is not None and chat in people)
 
 
 @pytest.fixture
