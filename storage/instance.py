@@ -24,7 +24,9 @@ def single_instance(db_path: Path) -> Iterator[None]:
     """Hold the database's instance lock, or raise StorageError naming the running process."""
     path = lock_path(db_path)
     if not path.parent.is_dir():
-        raise StorageError(f"SENSUS_DB: folder {path.parent} does not exist")
+        raise StorageError(
+            f"SENSUS_DB: cannot open database {db_path}: folder {path.parent} does not exist"
+        )
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
