@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 OFFLINE_TOKEN = "0:offline"
 WATCHER_KEY = "calendar-watcher"
 CALENDAR_POLL = 30.0  # seconds between looks for a calendar applied from the command line
+PRUNER_KEY = "pruner"
+PRUNE_EVERY = 24 * 3600.0  # seconds between prunings of what is kept no longer (and at start)
 
 
 def build_application(
@@ -92,6 +94,7 @@ async def open_services(application: AnyApplication) -> None:
     await sender.start()
     services.sender = sender
     application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
+    application.bot_data[PRUNER_KEY] = asyncio.create_task(prune_daily(services))
     await publish_commands(application.bot, services.i18n)
     log.info("sensus-bot started as @%s", application.bot.username)
 
@@ -102,10 +105,11 @@ async def stop_background(application: AnyApplication) -> None:
     for task in list(services.background):
         task.cancel()
     await asyncio.gather(*services.background, return_exceptions=True)
-    watcher = application.bot_data.pop(WATCHER_KEY, None)
-    if watcher is not None:
-        watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
+    for key in (WATCHER_KEY, PRUNER_KEY):
+        task = application.bot_data.pop(key, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
     if services.sender is not None:
         await services.sender.stop()
         services.sender = None
@@ -136,6 +140,18 @@ async def watch_calendar(services: Services) -> None:
             await refresh_calendar(services)
         except Exception:
             log.exception("could not refresh the calendar")
+
+
+async def prune_daily(services: Services) -> None:
+    """Delete what the bot keeps no longer (settings.retention), at start and then daily."""
+    while True:
+        try:
+            pruned = await services.repo.prune(services.clock.now(), services.settings.retention)
+            if any(pruned.values()):
+                log.info("pruned %s", ", ".join(f"{n} {kind}" for kind, n in pruned.items() if n))
+        except Exception:
+            log.exception("could not prune old rows; trying again tomorrow")
+        await asyncio.sleep(PRUNE_EVERY)
 
 
 @asynccontextmanager

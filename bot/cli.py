@@ -38,6 +38,7 @@ from bot.translate import ImportProblems, add_language, apply, export_csv, plan_
 from bot.translate import summary as import_summary
 from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
+from storage.instance import single_instance
 from storage.repository import UnansweredQuestion
 
 
@@ -207,13 +208,14 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
     token = settings.require_token()
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     setup_logging(settings.log_level, secrets=[token, secret])
-    asyncio.run(check_database(settings.db_path))
-    asyncio.run(reach_bot_api(settings))
-    application = build_application(settings)
-    if webhook is None:
-        run_polling(application)
-    else:
-        run_webhook(application, webhook, secret)
+    with single_instance(settings.db_path):
+        asyncio.run(check_database(settings.db_path))
+        asyncio.run(reach_bot_api(settings))
+        application = build_application(settings)
+        if webhook is None:
+            run_polling(application)
+        else:
+            run_webhook(application, webhook, secret)
     return 0
 
 
@@ -490,8 +492,15 @@ def backup_command(settings: Settings, target: Path) -> int:
     """``backup FILE``: an online copy of the database (SQLite's backup API)."""
     if not settings.db_path.is_file():
         return fail(f"SENSUS_DB: no database at {settings.db_path}")
-    if target.resolve() == settings.db_path.resolve():
-        return fail("the backup must go to another file than SENSUS_DB")
+    if target.is_dir():
+        return fail(f"{target} is a folder; give the backup a file name, e.g. {target}/sensus.db")
+    live = settings.db_path.resolve()
+    if target.resolve() in (
+        live,
+        live.with_name(live.name + "-wal"),
+        live.with_name(live.name + "-shm"),
+    ):
+        return fail("the backup must go to another file than SENSUS_DB and its -wal/-shm files")
 
     async def copy() -> None:
         repository = await open_database(settings.db_path)
@@ -573,9 +582,15 @@ async def open_database(path: Path, zone: tzinfo = UTC) -> Repository:
 
 
 async def check_database(path: Path) -> None:
-    """Open and migrate the database once, so a bad path fails before anything starts."""
+    """Open, migrate and check the database once, so a bad path or a damaged file fails
+    before anything starts."""
     repository = await open_database(path)
-    await repository.close()
+    try:
+        problem = await repository.damage()
+    finally:
+        await repository.close()
+    if problem is not None:
+        raise StorageError(f"SENSUS_DB: {path} is damaged ({problem}); restore the latest backup")
 
 
 if __name__ == "__main__":

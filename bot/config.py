@@ -4,7 +4,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,9 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import RateLimitItem, parse
 
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
+from bot.domain.retention import Retention
 from bot.i18n import LOCALES_DIR, load_languages
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# What is pruned after SENSUS_KEEP_<KIND>_DAYS days (fields of Retention).
+RETENTION_KINDS = tuple(f.name for f in fields(Retention))
 
 # Every setting this bot reads; a TOML config file may use the same names.
 SETTING_NAMES = (
@@ -39,6 +42,7 @@ SETTING_NAMES = (
     "SENSUS_PICKER_THRESHOLD",
     "SENSUS_OFFICE_HOURS",
     "SENSUS_TICKET_RESHOW",
+    *(f"SENSUS_KEEP_{kind.upper()}_DAYS" for kind in RETENTION_KINDS),
 )
 
 
@@ -75,6 +79,7 @@ class Settings:
     picker_threshold: float = 0.8  # share of the UI a language needs to be offered
     office_hours: tuple[time, time] = (time(8), time(16))  # helpdesk, Monday-Friday, SENSUS_TZ
     ticket_reshow: timedelta = timedelta(hours=4)  # an unanswered ticket is shown again after
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def bot_api_base_url(self) -> str:
@@ -140,6 +145,7 @@ def load_settings(
         picker_threshold=_share(values.get("SENSUS_PICKER_THRESHOLD", "80%")),
         office_hours=_office_hours(values.get("SENSUS_OFFICE_HOURS", "08:00-16:00")),
         ticket_reshow=_ticket_reshow(values.get("SENSUS_TICKET_RESHOW", "4")),
+        retention=_retention(values),
     )
 
 
@@ -242,6 +248,19 @@ def _webhook_secret(value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
         raise ConfigError("SENSUS_WEBHOOK_SECRET", "use 1-256 characters: letters, digits, _ and -")
     return value
+
+
+def _retention(values: Mapping[str, str]) -> Retention:
+    """SENSUS_KEEP_<KIND>_DAYS: whole days, at least 1; the defaults where unset."""
+    ages = {}
+    for kind in RETENTION_KINDS:
+        name = f"SENSUS_KEEP_{kind.upper()}_DAYS"
+        if name in values:
+            value = values[name].strip()
+            if not value.isdigit() or int(value) < 1:
+                raise ConfigError(name, f"expected a number of days (1 or more), not {value!r}")
+            ages[kind] = timedelta(days=int(value))
+    return Retention(**ages)
 
 
 def _flood_limit(values: dict[str, str], setting: str, default: str) -> RateLimitItem | None:

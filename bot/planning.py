@@ -32,7 +32,8 @@ async def plan_reminders(
     """Queue every upcoming reminder for every subscriber (or one user), set-based.
 
     Occurrences the calendar no longer has are cancelled if still pending; sent ones stay
-    sent; occurrences already queued are not queued twice.
+    sent; occurrences already queued are not queued twice, withdrawn ones (an opt-out, a
+    switched-off group) are queued again.
     """
     found = occurrences(calendar)
     cancelled = await repo.cancel_reminders_except({o.key for o in found}, user_id)

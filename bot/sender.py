@@ -5,6 +5,9 @@ Every message the bot sends on its own initiative goes through here. Claimed row
 small batches); queued, in-flight and unrecorded rows together never exceed ``batch``,
 and claimed rows go back to the queue at start-up, so a crash can resend at most
 ``batch`` messages.
+
+The database can fail for a while (locked by another process, disk full): the sender
+logs it, backs off and carries on when it answers again; nothing is lost on the way.
 """
 
 import asyncio
@@ -27,7 +30,7 @@ from telegram.error import (
 )
 
 from bot.domain.pacing import Pacer
-from storage import Repository
+from storage import DatabaseError, Repository
 from storage.repository import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 IDLE_WAIT = 1.0  # seconds between looks at the queue when nothing is due
 MAX_IN_FLIGHT = 64  # requests at once, at most (high rates over slow links)
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between tries while the database fails
+STOP_TIMEOUT = 5.0  # seconds stop() may take (the process must exit within 10 s)
 Renderer = Callable[[OutboxRow], Awaitable[str | None]]
 
 
@@ -67,6 +72,8 @@ class Sender:
         self._request_done = asyncio.Event()
         self._latencies: deque[float] = deque([0.05], maxlen=50)  # seconds per send, recent
         self._sent: list[int] = []  # accepted by Telegram, not yet recorded
+        self._unrecorded: list[int] = []  # not sent, outcome not written: back to the queue
+        self._failing = False  # the database failed on the last try
 
     async def start(self) -> None:
         """Requeue what a previous run left claimed, then start sending."""
@@ -77,12 +84,17 @@ class Sender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Finish the sends in flight, record them, leave the rest queued."""
+        """Finish the sends in flight, record them, leave the rest queued (within
+        STOP_TIMEOUT: past it, what is claimed goes back to the queue at the next start)."""
         self._stopping = True
         self._wake.set()
         self._request_done.set()
         if self._task is not None:
-            await self._task
+            done, _ = await asyncio.wait([self._task], timeout=STOP_TIMEOUT)
+            if not done:
+                log.warning("outbox: the database did not answer in time; stopping anyway")
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
     def wake(self) -> None:
@@ -90,33 +102,79 @@ class Sender:
         self._wake.set()
 
     async def _run(self) -> None:
+        failures = 0
         try:
             while not self._stopping:
-                if len(self._queue) <= self.batch // 2:  # refill in chunks, not per message
-                    await self._record_sent()
-                    # Claimed and unconfirmed rows never exceed the batch: the crash bound.
-                    room = self.batch - len(self._queue) - self._sending - len(self._sent)
-                    if room > 0:
-                        self._queue.extend(await self.repo.claim_due(self.now(), room))
-                row = self._next_ready()
-                if row is None:
-                    await self._record_sent()
-                    await self._idle()
-                    continue
-                now = time.monotonic()
-                at = self.pacer.take(row.chat_id, now)
-                if at > now:
-                    await asyncio.sleep(at - now)
-                await self._room_for_another()
-                self._sending += 1
-                task = asyncio.create_task(self._deliver(row))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
+                try:
+                    await self._step()
+                except Exception as error:  # the sender must never end on its own
+                    failures += 1
+                    self._failing = True
+                    wait = min(RETRY_MAX, RETRY_FIRST * 2 ** (failures - 1))
+                    if isinstance(error, DatabaseError):  # locked, disk full, I/O
+                        log.warning("outbox: %s; sending paused, next try in %.1f s", error, wait)
+                    else:
+                        log.exception("outbox: unexpected error; next try in %.1f s", wait)
+                    await self._pause(wait)
+                else:
+                    if failures:
+                        log.warning("outbox: the database answers again; sending resumed")
+                    failures, self._failing = 0, False
         finally:
             await asyncio.gather(*self._in_flight)
+            await self._finish()
+
+    async def _step(self) -> None:
+        """Refill the queue when it runs low, then start one send (or wait for one)."""
+        if self._unrecorded:
+            await self.repo.release(self._unrecorded[:])
+            self._unrecorded.clear()
+        if len(self._queue) <= self.batch // 2:  # refill in chunks, not per message
             await self._record_sent()
-            await self.repo.requeue_in_flight()  # what was claimed but not sent
-            self._queue.clear()
+            # Claimed and unconfirmed rows never exceed the batch: the crash bound.
+            room = self.batch - len(self._queue) - self._sending - len(self._sent)
+            if room > 0:
+                self._queue.extend(await self.repo.claim_due(self.now(), room))
+        row = self._next_ready()
+        if row is None:
+            await self._record_sent()
+            await self._idle()
+            return
+        now = time.monotonic()
+        at = self.pacer.take(row.chat_id, now)
+        if at > now:
+            await asyncio.sleep(at - now)
+        await self._room_for_another()
+        self._sending += 1
+        task = asyncio.create_task(self._deliver(row))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _finish(self) -> None:
+        """Record what was sent and put back what was claimed, unless the database is failing:
+        then the claimed rows go back to the queue at the next start."""
+        if self._failing:
+            log.warning(
+                "outbox: stopping while the database fails; %d claimed messages are queued"
+                " again at the next start",
+                len(self._queue) + len(self._sent) + len(self._unrecorded),
+            )
+        else:
+            try:
+                await self._record_sent()
+                await self.repo.requeue_in_flight()  # what was claimed but not sent
+            except DatabaseError as error:
+                log.warning(
+                    "outbox: %s; claimed messages are queued again at the next start", error
+                )
+        self._queue.clear()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the sender is told to stop."""
+        self._wake.clear()
+        if not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), seconds)
 
     def _next_ready(self) -> OutboxRow | None:
         """The first claimed row whose chat may get a message now (queue order per chat)."""
@@ -146,8 +204,9 @@ class Sender:
 
     async def _record_sent(self) -> None:
         if self._sent:
-            sent, self._sent = self._sent, []
+            sent = self._sent[:]  # sends that end meanwhile are appended after these
             await self.repo.mark_sent(sent, self.now())
+            del self._sent[: len(sent)]
 
     async def _room_for_another(self) -> None:
         """Keep about twice the requests in flight the rate needs at the observed latency:
@@ -166,10 +225,18 @@ class Sender:
     async def _deliver(self, row: OutboxRow) -> None:
         started = time.monotonic()
         try:
-            await self._send(row)
-        except Exception as error:
-            log.exception("unexpected error sending outbox row %d", row.id)
-            await self._retry_or_fail(row, f"internal error: {type(error).__name__}")
+            try:
+                await self._send(row)
+            except DatabaseError:
+                raise
+            except Exception as error:
+                log.exception("unexpected error sending outbox row %d", row.id)
+                await self._retry_or_fail(row, f"internal error: {type(error).__name__}")
+        except DatabaseError as error:
+            # Its outcome could not be written: it goes back to the queue (if it was sent,
+            # it is in self._sent and is recorded as sent later).
+            log.warning("outbox: %s; message %d goes back to the queue", error, row.id)
+            self._unrecorded.append(row.id)
         finally:
             self._latencies.append(time.monotonic() - started)
             self._sending -= 1

@@ -63,14 +63,19 @@ async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMark
     assert context.account is not None  # its callers return early without an account
     user = await services.repo.get_user(context.account.user_id)
     chosen = await services.repo.subscriptions(context.account.user_id)
-    rows = [
+    offered = offered_groups(services)
+    rows = []
+    if not set(offered) <= chosen:
+        # The suggested choice first: everything, switched on with this one press.
+        rows.append([(t._("✅ Aktifkan semua pengingat"), Callback("remind", "all"))])
+    rows += [
         [
             (
                 ("✅ " if g in chosen else "⬜ ") + t._(GROUP_LABELS[g]),
                 Callback("remind", "toggle", g),
             )
         ]
-        for g in offered_groups(services)
+        for g in offered
     ]
     region = region_name(user.region) if user and user.region else None
     rows.append(
@@ -91,7 +96,12 @@ async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMark
                 "Saya tidak mengirim apa pun antara pukul {start} dan {end} di wilayah Anda."
             ).format(start=start, end=end)
         )
-    lines.append(t._("Pilih pengingat yang Anda mau:"))
+    if chosen:
+        lines.append(t._("Pilih pengingat yang Anda mau:"))
+    else:
+        lines.append(
+            t._("Belum ada pengingat aktif. Aktifkan semua sekaligus, atau pilih sendiri:")
+        )
     return "\n".join(lines), keyboard(rows)
 
 
@@ -107,17 +117,22 @@ async def refresh(update: Update, context: SensusContext) -> None:
 
 
 async def remind_command(update: Update, context: SensusContext) -> None:
-    """/ingatkan: subscribe (everything, the first time) and show the choices."""
-    services = context.services
+    """/ingatkan: show the choices; nothing is switched on until the person chooses."""
     chat = update.effective_chat
     if chat is None or context.account is None:
         return
-    if not await services.repo.subscriptions(context.account.user_id):
-        for group in offered_groups(services):
-            await services.repo.subscribe(context.account.user_id, group)
-        await replan_user(context)
     text, markup = await settings_view(context)
     await chat.send_message(text, reply_markup=markup)
+
+
+async def subscribe_all(update: Update, context: SensusContext) -> None:
+    """Switch every offered reminder group on with one press (reminders re-planned)."""
+    if context.account is None:  # a forged press from someone the bot does not know
+        return
+    for group in offered_groups(context.services):
+        await context.services.repo.subscribe(context.account.user_id, group)
+    await replan_user(context)
+    await refresh(update, context)
 
 
 async def toggle(update: Update, context: SensusContext) -> None:
@@ -269,6 +284,7 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         CommandHandler(REMIND.names(), remind_command, filters=private),
         CommandHandler(STOP.names(), stop_command, filters=private),
         CallbackQueryHandler(as_button(remind_command), pattern=r"^remind:start:$"),
+        CallbackQueryHandler(subscribe_all, pattern=r"^remind:all:$"),
         CallbackQueryHandler(toggle, pattern=r"^remind:toggle:"),
         CallbackQueryHandler(refresh, pattern=r"^remind:show:$"),
         CallbackQueryHandler(pick_region, pattern=r"^remind:regions:"),

@@ -14,11 +14,23 @@ import aiosqlite
 
 from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.privacy import mask_identity_numbers
+from bot.domain.retention import Retention
 from storage.helpdesk import HelpdeskStore
 from storage.statistics import StatisticsStore
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+# Every insert into the outbox ends with this: a message a recipient already has is not
+# added twice, but one withdrawn before it was sent (cancelled by an opt-out or a switched-off
+# reminder, held back while the person blocked the bot) is queued again with its new time.
+# A sent (or failed, or dropped) message is never queued again.
+REQUEUE_WITHDRAWN = (
+    "ON CONFLICT (chat_id, dedupe_key) DO UPDATE SET status = 'pending',"
+    " content = excluded.content, not_before = excluded.not_before,"
+    " expires_at = excluded.expires_at, attempts = 0, last_error = NULL"
+    " WHERE outbox.status IN ('cancelled', 'blocked')"
+)
 
 
 class StorageError(Exception):
@@ -232,6 +244,17 @@ class Repository(HelpdeskStore, StatisticsStore):
         finally:
             partial.unlink(missing_ok=True)
 
+    async def damage(self) -> str | None:
+        """SQLite's quick_check: None when the file is intact, else its first finding."""
+        try:
+            rows = await self._all("PRAGMA quick_check")
+        except sqlite3.DatabaseError as error:
+            return str(error)
+        # Each finding may span lines under a "*** in database main ***" heading.
+        lines = [line for r in rows for line in str(r[0]).splitlines()]
+        findings = [line for line in lines if line and not line.startswith("***")]
+        return None if findings == ["ok"] else (findings or lines)[0]
+
     async def schema_version(self) -> int:
         """The migration version the database is at."""
         row = await self._one("PRAGMA user_version")
@@ -259,10 +282,13 @@ class Repository(HelpdeskStore, StatisticsStore):
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                # SQLite may have rolled back already (disk full, I/O error): a second
+                # ROLLBACK would fail and hide the first error.
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement; return the number of rows it changed."""
@@ -497,7 +523,7 @@ class Repository(HelpdeskStore, StatisticsStore):
         ``not_before_by_zone`` gives the send time per user zone (None: users without a
         zone); a zone missing from it is not planned (too late or no longer relevant).
         Subscribers who opted out or blocked the bot are left out; an occurrence a user
-        already has (sent or not) is never added twice.
+        already has is never added twice, one withdrawn before sending is queued again.
         """
         planned = 0
         async with self._transaction() as db:
@@ -510,11 +536,12 @@ class Repository(HelpdeskStore, StatisticsStore):
                     only_user = " AND u.user_id = ?"
                     params.append(user_id)
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox"
+                    "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
                     " SELECT u.user_id, u.user_id, 'reminder', ?, ?, ?, ? FROM users u"
                     " JOIN subscriptions s ON s.user_id = u.user_id AND s.grp = ?"
-                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND {zone_test}{only_user}",
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND {zone_test}{only_user}"
+                    f" {REQUEUE_WITHDRAWN}",
                     params,
                 )
                 planned += cursor.rowcount
@@ -550,9 +577,9 @@ class Repository(HelpdeskStore, StatisticsStore):
     ) -> bool:
         """Queue one message; False when that recipient already has this key."""
         cursor_count = await self._write(
-            "INSERT OR IGNORE INTO outbox"
+            "INSERT INTO outbox"
             " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f" VALUES (?, ?, ?, ?, ?, ?, ?) {REQUEUE_WITHDRAWN}",
             (chat_id, user_id, cause, key, content, not_before, expires_at),
         )
         return cursor_count > 0
@@ -568,16 +595,24 @@ class Repository(HelpdeskStore, StatisticsStore):
     ) -> int:
         """Queue one message to every user matching a condition (set-based)."""
         return await self._write(
-            "INSERT OR IGNORE INTO outbox"
+            "INSERT INTO outbox"
             " (chat_id, user_id, cause, dedupe_key, content, not_before)"
             " SELECT u.user_id, u.user_id, ?, ?, ?, ? FROM users u WHERE u.opted_out = 0"
-            f" AND u.blocked = 0 AND ({user_where})",
+            f" AND u.blocked = 0 AND ({user_where}) {REQUEUE_WITHDRAWN}",
             [cause, key, content, not_before, *params],
         )
 
     async def requeue_in_flight(self) -> int:
         """At start-up: messages claimed but not confirmed go back to the queue."""
         return await self._write("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+
+    async def release(self, row_ids: list[int]) -> None:
+        """Claimed messages that were not sent go back to the queue."""
+        async with self._lock:
+            await self._db.executemany(
+                "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'sending'",
+                [(row_id,) for row_id in row_ids],
+            )
 
     async def claim_due(self, now: float, limit: int) -> list[OutboxRow]:
         """Drop expired messages, then claim up to ``limit`` due ones for sending."""
@@ -992,17 +1027,18 @@ class Repository(HelpdeskStore, StatisticsStore):
             not_before = found[0][0]
             if groups:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
+                    "INSERT INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
                     " SELECT chat_id, 'broadcast', ?, ?, ? FROM groups"
-                    " WHERE rt_user_id IS NOT NULL AND status != 'left'",
+                    f" WHERE rt_user_id IS NOT NULL AND status != 'left' {REQUEUE_WITHDRAWN}",
                     (key, key, not_before),
                 )
             else:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO outbox"
+                    "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before)"
                     " SELECT u.user_id, u.user_id, 'broadcast', ?, ?, ? FROM users u"
-                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND ({condition})",
+                    f" WHERE u.opted_out = 0 AND u.blocked = 0 AND ({condition})"
+                    f" {REQUEUE_WITHDRAWN}",
                     [key, key, not_before, *params],
                 )
             return cursor.rowcount
@@ -1045,6 +1081,67 @@ class Repository(HelpdeskStore, StatisticsStore):
         """An announcement's text."""
         row = await self._one("SELECT text FROM announcements WHERE id = ?", (announcement_id,))
         return str(row[0]) if row else None
+
+    # Retention
+
+    async def prune(self, now: datetime, keep: Retention) -> dict[str, int]:
+        """Delete what is older than ``keep`` allows and no longer needed; counts by kind.
+
+        Never pruned: unsent messages, the finished rows of a broadcast or announcement that
+        still has unsent ones (its figures count them), reminders whose event is not over
+        (so they are never planned and sent again), and calendar notices (their rows are
+        what keeps a revision from being announced twice).
+        """
+
+        def before(age: timedelta) -> str:
+            return (now - age).isoformat()
+
+        outbox_cutoff = (now - keep.outbox).timestamp()
+        pruned = {}
+        async with self._transaction() as db:
+            statements = {
+                "unanswered questions": (
+                    "DELETE FROM unanswered_questions WHERE julianday(asked_at) < julianday(?)",
+                    [before(keep.unanswered)],
+                ),
+                "outbox messages": (
+                    "DELETE FROM outbox WHERE status IN"
+                    " ('sent', 'failed', 'blocked', 'dropped', 'cancelled')"
+                    " AND COALESCE(sent_at, not_before) < ?"
+                    " AND (cause IN ('broadcast', 'announcement') OR expires_at < ?)"
+                    " AND dedupe_key NOT IN (SELECT dedupe_key FROM outbox"
+                    "  WHERE status IN ('pending', 'sending', 'paused'))",
+                    [outbox_cutoff, now.timestamp()],
+                ),
+                "broadcast texts": (
+                    "DELETE FROM broadcast_texts WHERE broadcast_id IN (SELECT id FROM broadcasts"
+                    " WHERE status = 'draft' AND julianday(created_at) < julianday(?))",
+                    [before(keep.drafts)],
+                ),
+                "broadcast drafts": (
+                    "DELETE FROM broadcasts WHERE status = 'draft'"
+                    " AND julianday(created_at) < julianday(?)",
+                    [before(keep.drafts)],
+                ),
+                "announcement previews": (
+                    "DELETE FROM announcements WHERE julianday(created_at) < julianday(?)"
+                    " AND NOT EXISTS (SELECT 1 FROM outbox"
+                    "  WHERE dedupe_key = 'announcement:' || announcements.id)",
+                    [before(keep.drafts)],
+                ),
+                "RT invitations": (
+                    "DELETE FROM rt_invitations WHERE julianday(expires_at) < julianday(?)",
+                    [before(keep.invitations)],
+                ),
+                "audit rows": (
+                    "DELETE FROM role_audit WHERE julianday(at) < julianday(?)",
+                    [before(keep.audit)],
+                ),
+            }
+            for kind, (sql, params) in statements.items():
+                cursor = await db.execute(sql, params)
+                pruned[kind] = cursor.rowcount
+        return pruned
 
 
 async def _cancel_pending(

@@ -171,6 +171,7 @@ def run_cli(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     check: bool = True,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``sensus-bot ARGS`` as a process, with none of this machine's bot settings."""
     return subprocess.run(
@@ -180,7 +181,7 @@ def run_cli(
         cwd=cwd or ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=check,
     )
 

@@ -62,3 +62,31 @@ def test_backup_command_copies_and_reports_plainly(tmp_path):
         missing.stderr.strip()
         == f"sensus-bot: error: SENSUS_DB: no database at {tmp_path / 'no.db'}"
     )
+
+
+def test_backup_refuses_a_folder_the_live_database_and_its_wal_and_shm(tmp_path):
+    live = tmp_path / "sensus.db"
+
+    async def seed() -> None:
+        repo = await Repository.open(live)
+        await repo.seen_user(42, "mkn", NOW)
+        await repo.close()
+
+    asyncio.run(seed())
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    refusals = {
+        folder: f"{folder} is a folder; give the backup a file name",
+        live: "the backup must go to another file than SENSUS_DB and its -wal/-shm files",
+        tmp_path / "sensus.db-wal": "another file than SENSUS_DB and its -wal/-shm files",
+        tmp_path / "sensus.db-shm": "another file than SENSUS_DB and its -wal/-shm files",
+    }
+    for target, message in refusals.items():
+        result = run_cli("backup", str(target), env={"SENSUS_DB": str(live)}, check=False)
+        assert result.returncode == 2, (target, result.stderr)
+        assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert list(folder.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "sensus.db"]
+    with sqlite3.connect(live) as raw:
+        assert raw.execute("PRAGMA quick_check").fetchone() == ("ok",)

@@ -82,7 +82,8 @@ async def test_kill_9_during_a_mixed_workload_loses_nothing(telegram: FakeTelegr
         await person.send("/start")
         await person.press("Bahasa Indonesia")
     await subscriber.send("/ingatkan")
-    await subscriber.press("Token dikirim")  # all kinds are on at first: token off
+    await subscriber.press("Aktifkan semua pengingat")
+    await subscriber.press("Token dikirim")  # then token off
     await reader.send("/panduan")
     await reader.press("Lanjut")
     await reader.press("Lanjut")

@@ -1,6 +1,7 @@
 """Reminders and the outbox sender through the fake Bot API, with a fixed clock and faults."""
 
 import asyncio
+import sqlite3
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ async def subscribe(bot: RunningBot, user_id: int, region: str | None = "Kota Ku
     await person.send("/start")
     await person.press("Bahasa Indonesia")
     await person.send("/ingatkan")
+    await person.press("Aktifkan semua pengingat")
     if region:
         await person.press("Wilayah")
         await person.press(region)
@@ -53,6 +55,60 @@ async def test_each_reminder_arrives_once_at_the_right_local_time(telegram: Fake
         assert closing[1].startswith("🔔 Besok hari terakhir isi sensus online (31 Maret 2020")
         await tick(bot, clock, wita("2020-03-31T09:00"))
         assert len(texts_to(telegram, 4001, REMINDER)) == 3  # nothing twice
+
+
+async def test_opening_the_reminders_subscribes_nobody_until_they_choose(bot: RunningBot):
+    person = bot.person(4020)
+    await person.send("/start")
+    await person.press("Bahasa Indonesia")
+    shown = await person.send("/ingatkan")
+    assert "Belum ada pengingat aktif" in shown[0]["text"]
+    assert person.buttons()[0] == "✅ Aktifkan semua pengingat"
+    assert [b for b in person.buttons() if b.startswith("✅ ")] == ["✅ Aktifkan semua pengingat"]
+    await person.press("Selesai")
+    assert person.last["text"].startswith("Tidak ada pengingat aktif")
+    assert await bot.services.repo.subscriptions(4020) == set()
+    assert await bot.services.repo.outbox_status("reminder") == {}
+    await person.send("/ingatkan")
+    await person.press("Aktifkan semua pengingat")  # one press: everything on
+    assert await bot.services.repo.subscriptions(4020) == {"token", "opening", "closing", "field"}
+    assert "Aktifkan semua pengingat" not in person.buttons()
+
+
+async def test_a_reminder_switched_off_and_on_again_still_arrives(telegram, settings):
+    clock = FixedClock(wita("2020-02-14T10:00"))
+    async with run_bot(telegram, settings, clock) as bot:
+        await subscribe(bot, 4021)
+        person = bot.person(4021)
+        await person.send("/ingatkan")
+        await person.press("Sensus online dibuka")  # off
+        await person.press("Sensus online dibuka")  # on again
+        await person.press("Selesai")
+        assert "Sensus online dibuka" in person.last["text"]
+        await tick(bot, clock, wita("2020-02-15T07:00"))
+        await eventually(lambda: len(texts_to(telegram, 4021, "sudah dibuka")) == 1)
+
+
+async def test_stop_then_remind_again_requeues_what_was_not_sent_and_nothing_twice(
+    telegram, settings
+):
+    clock = FixedClock(wita("2020-02-14T10:00"))
+    async with run_bot(telegram, settings, clock) as bot:
+        await subscribe(bot, 4022)
+        await tick(bot, clock, wita("2020-02-15T07:00"))
+        await eventually(lambda: len(texts_to(telegram, 4022, REMINDER)) == 1)  # the opening
+        person = bot.person(4022)
+        await person.send("/berhenti")
+        await person.send("/ingatkan")
+        await person.press("Aktifkan semua pengingat")
+        await person.press("Selesai")
+        assert person.last["text"].startswith("✅ Pengingat aktif")
+        await tick(bot, clock, wita("2020-03-30T13:00"))  # the 7-day and 1-day reminders
+        await eventually(lambda: len(texts_to(telegram, 4022, REMINDER)) == 3)
+        await tick(bot, clock, wita("2020-03-31T09:00"))
+        assert len(texts_to(telegram, 4022, "sudah dibuka")) == 1  # the sent one: not again
+        status = await bot.services.repo.outbox_status("reminder")
+        assert status.get("sent") == 3 and status.get("pending", 0) == 1  # the field visit
 
 
 async def test_stop_cancels_everything_and_blocked_users_are_skipped(telegram, settings):
@@ -219,3 +275,23 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         # the official last day (23.59 WIB), the same date the answers give, not 1 April WITA
         assert "15 Februari 2020 s.d. 31 Maret 2020" in text and "1 April" not in text
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text
+
+
+async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, settings, caplog):
+    clock = FixedClock(wita("2020-03-01T10:00"))
+    chats = list(range(5100, 5130))
+    async with run_bot(telegram, settings, clock) as bot:
+        sender = bot.services.sender
+        assert sender is not None
+        sender.renderers["test"] = lambda row: asyncio.sleep(0, result="info")
+        later = clock.moment.timestamp() + 60
+        for chat_id in chats:
+            await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+        with sqlite3.connect(settings.db_path, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process writing, for 7 seconds
+            await tick(bot, clock, wita("2020-03-01T10:02"))
+            await asyncio.sleep(7)
+            other.execute("COMMIT")
+        await eventually(lambda: all(texts_to(telegram, c) for c in chats), seconds=40)
+        assert [len(texts_to(telegram, c)) for c in chats] == [1] * len(chats)
+    assert any("database is locked" in r.getMessage() for r in caplog.records)
