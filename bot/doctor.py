@@ -14,7 +14,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
-from bot.http import AiohttpRequest
+from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import LOCALES_DIR, SOURCE_LANGUAGE, load_i18n
 from storage.repository import migrations
 
@@ -125,7 +125,11 @@ async def reach_bot_api(settings: Settings) -> str:
             request=AiohttpRequest(connections=1),  # the HTTP stack the bot itself uses
         ) as bot:
             return (await bot.get_me()).username or ""
-    except InvalidToken:
+    except (InvalidToken, NotBotApiAnswer) as error:
+        if isinstance(error, NotBotApiAnswer) or isinstance(error.__cause__, NotBotApiAnswer):
+            raise ConfigError(
+                "TELEGRAM_API_URL", f"{settings.api_url} does not look like a Bot API server"
+            ) from None
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN", "rejected by the Bot API (check the token)"
         ) from None
