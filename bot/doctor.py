@@ -126,7 +126,7 @@ async def reach_bot_api(settings: Settings) -> str:
         ) as bot:
             return (await bot.get_me()).username or ""
     except (InvalidToken, NotBotApiAnswer) as error:
-        if isinstance(error, NotBotApiAnswer) or isinstance(error.__cause__, NotBotApiAnswer):
+        if from_not_bot_api(error):
             raise ConfigError(
                 "TELEGRAM_API_URL", f"{settings.api_url} does not look like a Bot API server"
             ) from None
@@ -137,6 +137,14 @@ async def reach_bot_api(settings: Settings) -> str:
         raise ConfigError(
             "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
         ) from None
+
+
+def from_not_bot_api(error: BaseException | None) -> bool:
+    """Whether the error was raised (perhaps through others) from a non-Bot-API answer:
+    python-telegram-bot reports a 404 of any web server as a rejected token."""
+    while error is not None and not isinstance(error, NotBotApiAnswer):
+        error = error.__cause__
+    return error is not None
 
 
 async def check_bot_api(settings: Settings) -> Finding:

@@ -1,6 +1,12 @@
 """`sensus-bot shell`: the same conversation in a terminal, with no network."""
 
-from tests.harness import run_cli
+import os
+import select
+import signal
+import subprocess
+import sys
+
+from tests.harness import clean_env, run_cli
 
 
 def test_shell_runs_the_conversation_offline(tmp_path):
@@ -26,3 +32,69 @@ def test_the_guide_is_usable_in_the_shell(tmp_path):
     assert "(the bot deleted your message)" in out
     assert "Pemeriksaan NIK 5371••••••••0001" in out
     assert "5371010101900001" not in out.split("> ")[-1]
+
+
+def test_ctrl_c_ends_the_shell_at_once(tmp_path):
+    env = clean_env() | {"SENSUS_DB": str(tmp_path / "s.db")}
+    shell = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "shell"],
+        stdin=subprocess.PIPE,  # left open: the shell waits for the next line
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        shown = b""
+        while not shown.endswith(b"> "):  # the prompt: the shell is waiting for a line
+            ready, _, _ = select.select([shell.stdout], [], [], 60)
+            assert ready, f"no prompt: {shown!r}"
+            chunk = os.read(shell.stdout.fileno(), 4096)
+            assert chunk, f"the shell ended early: {shell.stderr.read()!r}"
+            shown += chunk
+        shell.send_signal(signal.SIGINT)
+        assert shell.wait(timeout=15) == 130
+        assert shell.stderr.read() == b""
+    finally:
+        shell.kill()
+        shell.wait()
+        for stream in (shell.stdin, shell.stdout, shell.stderr):
+            stream.close()
+
+
+def test_staff_complete_a_broadcast_that_needs_replies_in_the_shell(tmp_path):
+    env = {"SENSUS_DB": str(tmp_path / "s.db"), "SENSUS_ADMINS": "1"}
+    lines = [
+        "/start",
+        "1",  # Bahasa Indonesia
+        "/siaran Sensus online dibuka.",
+        "1",  # Semua warga: the preview, message #5
+        "3",  # ➕ Teks English: a prompt to reply to
+        "Census online opens.",
+        "5.2",  # ⏰ Jadwalkan on the first preview, under a newer one
+        "2020-09-01 08:00",
+        "/quit",
+    ]
+    stdin = "\n".join(lines) + "\n"
+    result = run_cli("--now", "2020-08-01T08:00+08:00", "shell", stdin=stdin, env=env, cwd=tmp_path)
+    out = result.stdout
+    assert "reply: the next line you type answers this message" in out
+    assert "Teks tertulis: English, Bahasa Indonesia" in out
+    assert "🕒 Siaran #1 dijadwalkan 1 Sep 2020" in out and "untuk 1 penerima" in out
+    assert "Maaf" not in out  # no typed line went astray as a question
+    assert result.stderr == ""
+
+
+def test_earlier_buttons_stay_pressable_in_the_shell(tmp_path):
+    stdin = "/start\n1\n/bahasa\n3.2\n/quit\n"  # 3.2: 📝 Panduan of the main menu (#3)
+    result = run_cli("shell", stdin=stdin, env={"SENSUS_DB": str(tmp_path / "s.db")}, cwd=tmp_path)
+    out = result.stdout.split("/bahasa")[-1]
+    assert "bot #3:" in result.stdout and "[2] 📝 Panduan mengisi" in result.stdout
+    assert "Langkah 1 dari 10" in out  # not "2": English, on the newer language picker
+    assert "Language: English" not in out
+
+
+def test_the_shell_help_lists_its_keys():
+    result = run_cli("shell", "--help")
+    assert "4.2    press button 2 of message #4" in result.stdout
+    assert "the next line you type is your reply" in result.stdout
