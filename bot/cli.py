@@ -25,7 +25,7 @@ from bot.i18n import LOCALES_DIR, load_i18n, load_languages
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
 from bot.shell import KEYS as SHELL_KEYS
-from bot.shell import run_shell
+from bot.shell import run_shell, typed_lines
 from bot.telegram_text import html_to_text
 from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
@@ -172,8 +172,9 @@ async def confirm(question: str, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise ConfigError("--yes", "stdin is not a terminal, so nobody can confirm; add --yes")
-    answer = await asyncio.to_thread(input, question)
-    return answer.strip().lower() in ("y", "yes")
+    print(question, end="", flush=True)
+    answer = await typed_lines().get()  # not input(): Ctrl-C must end the wait at once
+    return (answer or "").strip().lower() in ("y", "yes")
 
 
 def fail(message: str) -> int:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -268,3 +269,17 @@ async def rt_head_with_group(
     await bot_joins(bot, group, rt.user)
     await say_in_group(bot, rt.user, "/hubungkan", group)
     return rt
+
+
+def read_until(process: subprocess.Popen[bytes], ending: bytes) -> bytes:
+    """What ``process`` writes to stdout until it ends with ``ending`` (a prompt: it now
+    waits for a line)."""
+    assert process.stdout is not None
+    shown = b""
+    while not shown.endswith(ending):
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, f"no {ending!r} after {shown!r}"
+        chunk = os.read(process.stdout.fileno(), 4096)
+        assert chunk, f"ended before {ending!r}: {shown!r}"
+        shown += chunk
+    return shown

@@ -3,6 +3,8 @@ a closed pipe ends quietly; all through real processes of the installed command.
 
 import asyncio
 import os
+import pty
+import signal
 import subprocess
 import sys
 import threading
@@ -18,7 +20,7 @@ from aiohttp import web
 from bot.config import load_settings
 from storage import Repository
 from tests.fake_telegram import TOKEN
-from tests.harness import clean_env
+from tests.harness import clean_env, read_until
 
 SENSUS_BOT = Path(sys.executable).with_name("sensus-bot")
 REVISED = Path(__file__).parents[1] / "bot" / "calendars" / "sp2020-revisi.toml"
@@ -229,3 +231,33 @@ def test_a_time_without_a_zone_is_read_in_sensus_tz(folder: Path):
             await repo.close()
 
     assert asyncio.run(queued_time()) == datetime(2020, 3, 1, 8, 30, tzinfo=jayapura).timestamp()
+
+
+@pytest.mark.parametrize("typed", ["y", "Ctrl-C"])
+def test_a_confirmation_at_the_terminal_takes_y_and_ctrl_c_ends_it_at_once(typed, folder):
+    terminal, keyboard = pty.openpty()
+    process = subprocess.Popen(
+        [SENSUS_BOT, "calendar", "apply", REVISED],
+        stdin=keyboard,  # a terminal: the CLI asks there
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env() | {"SENSUS_DB": str(folder / "s.db")},
+        cwd=folder,
+    )
+    try:
+        read_until(process, b"apply? [y/N] ")
+        if typed == "y":
+            os.write(terminal, b"y\n")
+            assert process.wait(timeout=30) == 0
+            assert b"applied as revision 1" in process.stdout.read()
+        else:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=15) == 130
+        assert process.stderr.read() == b""
+    finally:
+        process.kill()
+        process.wait()
+        for stream in (process.stdout, process.stderr):
+            stream.close()
+        os.close(terminal)
+        os.close(keyboard)

@@ -1,12 +1,10 @@
 """`sensus-bot shell`: the same conversation in a terminal, with no network."""
 
-import os
-import select
 import signal
 import subprocess
 import sys
 
-from tests.harness import clean_env, run_cli
+from tests.harness import clean_env, read_until, run_cli
 
 
 def test_shell_runs_the_conversation_offline(tmp_path):
@@ -45,13 +43,7 @@ def test_ctrl_c_ends_the_shell_at_once(tmp_path):
         cwd=tmp_path,
     )
     try:
-        shown = b""
-        while not shown.endswith(b"> "):  # the prompt: the shell is waiting for a line
-            ready, _, _ = select.select([shell.stdout], [], [], 60)
-            assert ready, f"no prompt: {shown!r}"
-            chunk = os.read(shell.stdout.fileno(), 4096)
-            assert chunk, f"the shell ended early: {shell.stderr.read()!r}"
-            shown += chunk
+        read_until(shell, b"> ")
         shell.send_signal(signal.SIGINT)
         assert shell.wait(timeout=15) == 130
         assert shell.stderr.read() == b""
