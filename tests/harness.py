@@ -7,8 +7,8 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -271,15 +271,33 @@ async def rt_head_with_group(
     return rt
 
 
-def read_until(process: subprocess.Popen[bytes], ending: bytes) -> bytes:
-    """What ``process`` writes to stdout until it ends with ``ending`` (a prompt: it now
-    waits for a line)."""
+@contextmanager
+def at_prompt(
+    *args: str, prompt: bytes, stdin: int, env: dict[str, str], cwd: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``sensus-bot ARGS`` as a process, once it waits at ``prompt`` (its stdout so far read);
+    killed at the end if it still runs."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env() | env,
+        cwd=cwd,
+    )
     assert process.stdout is not None
-    shown = b""
-    while not shown.endswith(ending):
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        assert ready, f"no {ending!r} after {shown!r}"
-        chunk = os.read(process.stdout.fileno(), 4096)
-        assert chunk, f"ended before {ending!r}: {shown!r}"
-        shown += chunk
-    return shown
+    try:
+        shown = b""
+        while not shown.endswith(prompt):
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, f"no {prompt!r} after {shown!r}"
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, f"ended before {prompt!r}: {shown!r}"
+            shown += chunk
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

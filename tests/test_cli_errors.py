@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.config import load_settings
 from storage import Repository
 from tests.fake_telegram import TOKEN
-from tests.harness import clean_env, read_until
+from tests.harness import at_prompt, clean_env
 
 SENSUS_BOT = Path(sys.executable).with_name("sensus-bot")
 REVISED = Path(__file__).parents[1] / "bot" / "calendars" / "sp2020-revisi.toml"
@@ -235,29 +235,19 @@ def test_a_time_without_a_zone_is_read_in_sensus_tz(folder: Path):
 
 @pytest.mark.parametrize("typed", ["y", "Ctrl-C"])
 def test_a_confirmation_at_the_terminal_takes_y_and_ctrl_c_ends_it_at_once(typed, folder):
-    terminal, keyboard = pty.openpty()
-    process = subprocess.Popen(
-        [SENSUS_BOT, "calendar", "apply", REVISED],
-        stdin=keyboard,  # a terminal: the CLI asks there
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=clean_env() | {"SENSUS_DB": str(folder / "s.db")},
-        cwd=folder,
-    )
+    terminal, keyboard = pty.openpty()  # stdin a terminal: the CLI asks there
+    env = {"SENSUS_DB": str(folder / "s.db")}
+    apply = ("calendar", "apply", str(REVISED))
     try:
-        read_until(process, b"apply? [y/N] ")
-        if typed == "y":
-            os.write(terminal, b"y\n")
-            assert process.wait(timeout=30) == 0
-            assert b"applied as revision 1" in process.stdout.read()
-        else:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=15) == 130
-        assert process.stderr.read() == b""
+        with at_prompt(*apply, prompt=b"apply? [y/N] ", stdin=keyboard, env=env, cwd=folder) as cli:
+            if typed == "y":
+                os.write(terminal, b"y\n")
+                assert cli.wait(timeout=30) == 0
+                assert b"applied as revision 1" in cli.stdout.read()
+            else:
+                cli.send_signal(signal.SIGINT)
+                assert cli.wait(timeout=15) == 130
+            assert cli.stderr.read() == b""
     finally:
-        process.kill()
-        process.wait()
-        for stream in (process.stdout, process.stderr):
-            stream.close()
         os.close(terminal)
         os.close(keyboard)

@@ -2,9 +2,8 @@
 
 import signal
 import subprocess
-import sys
 
-from tests.harness import clean_env, read_until, run_cli
+from tests.harness import at_prompt, run_cli
 
 
 def test_shell_runs_the_conversation_offline(tmp_path):
@@ -33,25 +32,12 @@ def test_the_guide_is_usable_in_the_shell(tmp_path):
 
 
 def test_ctrl_c_ends_the_shell_at_once(tmp_path):
-    env = clean_env() | {"SENSUS_DB": str(tmp_path / "s.db")}
-    shell = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "shell"],
-        stdin=subprocess.PIPE,  # left open: the shell waits for the next line
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        read_until(shell, b"> ")
+    env = {"SENSUS_DB": str(tmp_path / "s.db")}
+    # stdin stays open: the shell waits for the next line
+    with at_prompt("shell", prompt=b"> ", stdin=subprocess.PIPE, env=env, cwd=tmp_path) as shell:
         shell.send_signal(signal.SIGINT)
         assert shell.wait(timeout=15) == 130
         assert shell.stderr.read() == b""
-    finally:
-        shell.kill()
-        shell.wait()
-        for stream in (shell.stdin, shell.stdout, shell.stderr):
-            stream.close()
 
 
 def test_staff_complete_a_broadcast_that_needs_replies_in_the_shell(tmp_path):
