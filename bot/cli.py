@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import bot
 from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_moment, read_text
 from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
 from bot.domain.audience import parse_audience
@@ -29,7 +29,8 @@ from bot.domain.statistics import PERIODS, VIEWS, csv_text
 from bot.i18n import SOURCE_LANGUAGE, load_i18n, load_languages
 from bot.logs import setup_logging
 from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
-from bot.shell import run_shell
+from bot.shell import KEYS as SHELL_KEYS
+from bot.shell import run_shell, typed_lines
 from bot.statistics import Naming, collect, render
 from bot.telegram_text import html_to_text
 from bot.texts import EXAMPLES, coverage, translation_project
@@ -67,7 +68,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="where the webhook server listens, e.g. 127.0.0.1:8443 behind a reverse proxy",
     )
-    shell = commands.add_parser("shell", help="chat with the bot in this terminal, offline")
+    shell = commands.add_parser(
+        "shell",
+        help="chat with the bot in this terminal, offline",
+        description=SHELL_KEYS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     shell.add_argument("--user-id", type=int, default=1, help="your pretend Telegram user id")
     shell.add_argument("--name", default="Warga", help="your pretend first name")
     shell.add_argument("--telegram-lang", default="id", help="your pretend app language")
@@ -104,10 +110,12 @@ def parser() -> argparse.ArgumentParser:
     )
     broadcast.add_argument(
         "--to",
-        default="all",
-        help="all | region:CODE | lang:L | reminder:GROUP | rt-heads | rt-groups",
+        help="who receives it (required): "
+        "all | region:CODE | lang:L | reminder:GROUP | rt-heads | rt-groups",
     )
-    broadcast.add_argument("--at", help="send from this ISO 8601 moment (default: now)")
+    broadcast.add_argument(
+        "--at", help="send from this ISO 8601 moment, in SENSUS_TZ without an offset (default: now)"
+    )
     broadcast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     commands.add_parser(
         "doctor", help="check settings, database, translations, content and the Bot API"
@@ -165,7 +173,19 @@ def add_i18n_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, load settings, run the command; errors are one line."""
+    """Entry point: the command's exit status; a closed stdout (``| head``) ends quietly."""
+    try:
+        status = dispatch(argv)
+        sys.stdout.flush()  # so that a closed pipe shows here, not as a warning at exit
+        return status
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def dispatch(argv: Sequence[str] | None) -> int:
+    """Parse, load settings, run the command; errors are one line."""
     args = parser().parse_args(argv)
     environ = dict(os.environ)
     if args.now:
@@ -195,6 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return fail(f"unknown command {args.command}")
+
+
+async def confirm(question: str, yes: bool) -> bool:
+    """Whether to go ahead: --yes, or "y" typed at the terminal; without a terminal to ask
+    on, ConfigError says to add --yes."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise ConfigError("--yes", "stdin is not a terminal, so nobody can confirm; add --yes")
+    print(question, end="", flush=True)
+    answer = await typed_lines().get()  # not input(): Ctrl-C must end the wait at once
+    return (answer or "").strip().lower() in ("y", "yes")
 
 
 def fail(message: str) -> int:
@@ -322,15 +354,14 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"  reminder {reminder.id:<18} {reminder.group:<8} due {due}")
             print(f"  outbox: {json.dumps(await repository.outbox_status())}")
             return 0
-        body = args.file.read_text(encoding="utf-8")
+        body = read_text(args.file, "calendar apply")
         revised = calendar_from_text(body, str(args.file))
         changes = calendar_changes(current, revised)
         for change in changes:
             print(f"  {change.what:<14} {change.subject}: {change.before} -> {change.after}")
         if not changes:
             print("  no change to events or the access method")
-        answer = "y" if args.yes else await asyncio.to_thread(input, "apply? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
+        if not await confirm("apply? [y/N] ", args.yes):
             print("not applied")
             return 1
         now = FixedClock(settings.now).now() if settings.now else Clock().now()
@@ -344,8 +375,6 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
             f"{int(CALENDAR_POLL)} s"
         )
         return 0
-    except OSError as error:
-        return fail(f"{args.file}: {error.strerror}")
     finally:
         await repository.close()
 
@@ -362,33 +391,36 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
             return await steer_broadcast(repository, args.action, args.id)
         if args.text_file is None:
             return fail("--text-file: the Indonesian text is required")
+        if args.to is None:
+            return fail("--to: say who receives it: all, region:CODE, lang:L, ... (see --help)")
         languages = frozenset(load_languages(settings.locales_dir))
         try:
             audience = parse_audience(args.to, languages)
         except ValueError as error:
             return fail(f"--to: {error}")
-        texts = {
-            "id": (await asyncio.to_thread(args.text_file.read_text, encoding="utf-8")).strip()
-        }
+        texts = {"id": read_text(args.text_file, "--text-file").strip()}
         for item in args.lang_file:
             lang, _, name = item.partition("=")
             if lang not in languages or not name:
                 return fail(
                     f"--lang-file: expected L=FILE with L one of {', '.join(sorted(languages))}"
                 )
-            texts[lang] = (await asyncio.to_thread(Path(name).read_text, encoding="utf-8")).strip()
+            texts[lang] = read_text(Path(name), "--lang-file").strip()
         too_long = [lang for lang, text in texts.items() if not text or len(text) > BROADCAST_LIMIT]
         if too_long:
             return fail(
                 f"text for {', '.join(too_long)} is empty or over {BROADCAST_LIMIT} characters"
             )
         now = FixedClock(settings.now).now() if settings.now else Clock().now()
-        at = datetime.fromisoformat(args.at) if args.at else now
+        at = parse_moment(args.at, settings.timezone, "--at") if args.at else now
+        if at < now:
+            return fail(f"--at: {at.isoformat()} is in the past (now {now.isoformat()})")
         condition, params = audience.user_condition()
         count = await repository.count_audience(condition, params, audience.groups)
+        if count == 0:
+            return fail(f"--to: nobody would receive it ({audience}); nothing queued")
         print(f"{count} recipients ({audience}); languages: {', '.join(sorted(texts))}")
-        answer = "y" if args.yes else await asyncio.to_thread(input, "send? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
+        if not await confirm("send? [y/N] ", args.yes):
             print("not sent")
             return 1
         escaped = {lang: html.escape(text) for lang, text in texts.items()}
@@ -400,8 +432,6 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
         if sys.stdout.isatty():
             await show_progress(repository, broadcast_id, queued)
         return 0
-    except OSError as error:
-        return fail(f"{error.filename}: {error.strerror}")
     finally:
         await repository.close()
 

@@ -5,7 +5,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,12 +93,22 @@ class Settings:
         return self.token
 
 
+def read_text(path: Path, setting: str) -> str:
+    """A UTF-8 text file; ConfigError naming ``setting`` when it cannot be read or decoded."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(setting, f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            setting, f"{path} is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
+        ) from None
+
+
 def read_config_file(path: Path) -> dict[str, str]:
     """Read a TOML file of ``SETTING = value`` lines into strings keyed by setting name."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError("--config", f"cannot read {path}: {error.strerror}") from None
+        data = tomllib.loads(read_text(path, "--config"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError("--config", f"{path} is not valid TOML: {error}") from None
     values: dict[str, str] = {}
@@ -124,16 +134,19 @@ def load_settings(
     if known_languages is None:
         known_languages = frozenset(load_languages(locales_dir))
     paid = _flag("SENSUS_PAID_BROADCAST", values.get("SENSUS_PAID_BROADCAST", "off"))
+    timezone = _timezone(values.get("SENSUS_TZ", "Asia/Makassar"))
     return Settings(
         token=values.get("TELEGRAM_BOT_TOKEN"),
         api_url=_api_url(values.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
         db_path=Path(values.get("SENSUS_DB", "sensus.db")),
         admins=_admins(values.get("SENSUS_ADMINS", "")),
         default_lang=_language(values.get("SENSUS_DEFAULT_LANG", "id"), known_languages),
-        timezone=_timezone(values.get("SENSUS_TZ", "Asia/Makassar")),
+        timezone=timezone,
         log_level=_log_level(values.get("SENSUS_LOG_LEVEL", "INFO")),
         calendar_path=_calendar(values.get("SENSUS_CALENDAR", "sp2020")),
-        now=_moment(values["SENSUS_NOW"]) if "SENSUS_NOW" in values else None,
+        now=parse_moment(values["SENSUS_NOW"], timezone, "SENSUS_NOW")
+        if "SENSUS_NOW" in values
+        else None,
         quiet_hours=_quiet_hours(values.get("SENSUS_QUIET_HOURS", "21:00-07:00")),
         send_rate=_send_rate(values.get("SENSUS_SEND_RATE", "30"), paid),
         paid_broadcast=paid,
@@ -213,13 +226,15 @@ def _calendar(value: str) -> Path:
     return path
 
 
-def _moment(value: str) -> datetime:
-    """An ISO 8601 moment; without an offset it is taken as UTC."""
+def parse_moment(value: str, zone: ZoneInfo, setting: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is read in ``zone`` (SENSUS_TZ)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError("SENSUS_NOW", f"not an ISO 8601 date-time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise ConfigError(
+            setting, f"not an ISO 8601 date-time such as 2020-09-01T08:00: {value!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _quiet_hours(value: str) -> tuple[time, time] | None:

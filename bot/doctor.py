@@ -13,7 +13,7 @@ from bot.config import ConfigError, Settings
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
-from bot.http import AiohttpRequest
+from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import SOURCE_LANGUAGE, load_i18n
 from bot.texts import coverage, translation_project
 from storage.repository import migrations
@@ -129,7 +129,11 @@ async def reach_bot_api(settings: Settings) -> str:
             request=AiohttpRequest(connections=1),  # the HTTP stack the bot itself uses
         ) as bot:
             return (await bot.get_me()).username or ""
-    except InvalidToken:
+    except (InvalidToken, NotBotApiAnswer) as error:
+        if from_not_bot_api(error):
+            raise ConfigError(
+                "TELEGRAM_API_URL", f"{settings.api_url} does not look like a Bot API server"
+            ) from None
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN", "rejected by the Bot API (check the token)"
         ) from None
@@ -137,6 +141,14 @@ async def reach_bot_api(settings: Settings) -> str:
         raise ConfigError(
             "TELEGRAM_API_URL", f"cannot reach {settings.api_url}: {error.message}"
         ) from None
+
+
+def from_not_bot_api(error: BaseException | None) -> bool:
+    """Whether the error was raised (perhaps through others) from a non-Bot-API answer:
+    python-telegram-bot reports a 404 of any web server as a rejected token."""
+    while error is not None and not isinstance(error, NotBotApiAnswer):
+        error = error.__cause__
+    return error is not None
 
 
 async def check_bot_api(settings: Settings) -> Finding:

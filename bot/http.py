@@ -6,12 +6,19 @@ updates a second the bot can answer (see BENCHMARKS.md). The design follows ptbc
 ``aiohttp_request``.
 """
 
+import json
+from typing import Any
+
 import aiohttp
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUT = 5.0  # seconds, for connecting, reading and waiting for a free connection
+
+
+class NotBotApiAnswer(TelegramError):
+    """The server answered with something other than a Bot API JSON object."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -37,6 +44,19 @@ class AiohttpRequest(BaseRequest):
         """Close the session and its connections."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The answer's JSON object; NotBotApiAnswer (and no logged traceback, unlike
+        python-telegram-bot's) when it is not one with an ``ok`` field."""
+        try:
+            answer = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or "ok" not in answer:
+            # Not quoted: a web server's error page may repeat the URL, and so the token.
+            raise NotBotApiAnswer("the server's answer is not a Bot API JSON object")
+        return answer
 
     async def do_request(
         self,

@@ -157,6 +157,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    result: Any = None  # what the call returned, once it succeeded
 
     @property
     def chat_id(self) -> int | None:
@@ -275,12 +276,14 @@ class LocalBotApi:
 
     def call(self, method: str, params: dict[str, Any]) -> Any:
         """Handle one Bot API call; return its result or raise BotApiError."""
-        self.calls.append(ApiCall(method, params))
+        call = ApiCall(method, params)
+        self.calls.append(call)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             raise BotApiError(404, "Not Found")
         try:
-            return handler(params)
+            call.result = handler(params)
+            return call.result
         except Refused as refused:
             raise bad_request(str(refused)) from None
 

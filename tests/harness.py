@@ -3,11 +3,12 @@
 import asyncio
 import os
 import re
+import select
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -269,3 +270,35 @@ async def rt_head_with_group(
     await bot_joins(bot, group, rt.user)
     await say_in_group(bot, rt.user, "/hubungkan", group)
     return rt
+
+
+@contextmanager
+def at_prompt(
+    *args: str, prompt: bytes, stdin: int, env: dict[str, str], cwd: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``sensus-bot ARGS`` as a process, once it waits at ``prompt`` (its stdout so far read);
+    killed at the end if it still runs."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env() | env,
+        cwd=cwd,
+    )
+    assert process.stdout is not None
+    try:
+        shown = b""
+        while not shown.endswith(prompt):
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, f"no {prompt!r} after {shown!r}"
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, f"ended before {prompt!r}: {shown!r}"
+            shown += chunk
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.calendar import REMINDER_GROUPS
-from bot.domain.regions import province_codes
+from bot.domain.regions import province_codes, region_name
 
 KINDS = ("all", "region", "lang", "reminder", "rt-heads", "rt-groups")
 
@@ -55,6 +55,8 @@ def parse_audience(text: str, languages: frozenset[str]) -> Audience:
         )
     if kind == "region" and not value.replace(".", "").isdigit():
         raise ValueError("region:CODE needs a Kemendagri code such as 53 or 53.71")
+    if kind == "region" and region_name(value) is None:
+        raise ValueError(f"no province or regency has the code {value}")
     if kind == "lang" and value not in languages:
         raise ValueError(f"lang:L needs one of {', '.join(sorted(languages))}")
     if kind == "reminder" and value not in REMINDER_GROUPS:

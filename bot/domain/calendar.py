@@ -199,6 +199,8 @@ def load_calendar(path: Path) -> Calendar:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CalendarError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CalendarError(f"{path} is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise CalendarError(f"{path} is not valid TOML: {error}") from None
     return parse_calendar(data, str(path))
