@@ -1,9 +1,16 @@
 """Role checks done on the server for every privileged command and button."""
 
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
 from telegram import Update
 
 from bot.context import SensusContext
 from storage.repository import Role
+
+Callback = Callable[[Update, SensusContext], Coroutine[Any, Any, None]]
+Check = Callable[[Update, SensusContext], Awaitable[bool]]
 
 
 def is_admin(update: Update, context: SensusContext) -> bool:
@@ -33,3 +40,31 @@ async def refuse(update: Update, context: SensusContext) -> None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_chat:
         await update.effective_chat.send_message(text)
+
+
+def only_for(check: Check, callback: Callback) -> Callback:
+    """``callback``, run only when ``check`` passes at the moment of the update (a command
+    and the buttons it leads to alike); anyone else gets the refusal and nothing changes."""
+
+    @functools.wraps(callback)
+    async def checked(update: Update, context: SensusContext) -> None:
+        if not await check(update, context):
+            await refuse(update, context)
+            return
+        await callback(update, context)
+
+    return checked
+
+
+async def _is_admin(update: Update, context: SensusContext) -> bool:
+    return is_admin(update, context)
+
+
+def staff_only(callback: Callback) -> Callback:
+    """``callback`` for staff (and administrators) only."""
+    return only_for(is_staff, callback)
+
+
+def admin_only(callback: Callback) -> Callback:
+    """``callback`` for administrators (SENSUS_ADMINS) only."""
+    return only_for(_is_admin, callback)

@@ -18,7 +18,7 @@ from bot.domain.calendar import parse_send_time, zone_name
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.i18n import N_, SOURCE_LANGUAGE, Translator
-from handlers.auth import is_staff, refuse
+from handlers.auth import staff_only
 from handlers.reminders import GROUP_LABELS, offered_groups
 from handlers.ui import edit_in_place, keyboard, two_a_row
 from storage.repository import Broadcast, OutboxRow, text_in
@@ -87,9 +87,6 @@ def audience_menu(context: SensusContext, broadcast_id: int) -> InlineKeyboardMa
 
 async def broadcast_command(update: Update, context: SensusContext) -> None:
     """/siaran TEKS: a draft in Indonesian, then the audience buttons."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     t = context.t
     chat, message, person = update.effective_chat, update.effective_message, update.effective_user
     assert chat is not None and message is not None and person is not None
@@ -111,7 +108,7 @@ async def broadcast_command(update: Update, context: SensusContext) -> None:
 async def draft_pressed(
     update: Update, context: SensusContext
 ) -> tuple[CallbackQuery, Broadcast, str] | None:
-    """A button on a draft (``ID`` or ``ID.rest``), after the staff check; None if refused."""
+    """A button on a draft (``ID`` or ``ID.rest``); None if refused."""
     found = await pressed(update, context)
     if found is None:
         return None
@@ -276,9 +273,6 @@ async def ask(query: CallbackQuery, prompt: str) -> None:
 
 async def answer_prompt(update: Update, context: SensusContext) -> None:
     """A reply to a prompt: store the language variant, or schedule the broadcast."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     match = PROMPT.match(message.reply_to_message.text or "")
@@ -342,10 +336,7 @@ async def queue(services: Services, broadcast: Broadcast) -> int:
 async def pressed(
     update: Update, context: SensusContext
 ) -> tuple[CallbackQuery, Broadcast, str] | None:
-    """A broadcast button (``ID`` or ``ID.rest``) after the staff check, or None if refused."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return None
+    """A broadcast button (``ID`` or ``ID.rest``) and its broadcast, or None if refused."""
     query = update.callback_query
     assert query is not None
     callback = parse_callback(query.data)
@@ -466,9 +457,6 @@ def unchanged_text(t: Translator, broadcast_id: int, phase: str) -> str:
 
 async def status_command(update: Update, context: SensusContext) -> None:
     """/siaran_status: recent broadcasts and their figures."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     chat = update.effective_chat
     assert chat is not None
     t = context.t
@@ -497,18 +485,18 @@ RENDERERS = {"broadcast": render_broadcast}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; every one checks the staff role itself."""
+    """Handlers of this feature; every one for staff only."""
     private = filters.ChatType.PRIVATE
     return [
-        CommandHandler(BROADCAST.names(), broadcast_command, filters=private),
-        CommandHandler(BROADCAST_STATUS.names(), status_command, filters=private),
-        MessageHandler(private & filters.TEXT & PromptReply(), answer_prompt),
-        CallbackQueryHandler(show_audiences, pattern=r"^bc:menu:"),
-        CallbackQueryHandler(choose_region, pattern=r"^bc:regions:"),
-        CallbackQueryHandler(choose_subscribers, pattern=r"^bc:subs:"),
-        CallbackQueryHandler(choose_audience, pattern=r"^bc:aud:"),
-        CallbackQueryHandler(ask_text, pattern=r"^bc:text:"),
-        CallbackQueryHandler(ask_time, pattern=r"^bc:when:"),
-        CallbackQueryHandler(send, pattern=r"^bc:send:"),
-        CallbackQueryHandler(steer, pattern=r"^bc:(pause|resume|cancel):"),
+        CommandHandler(BROADCAST.names(), staff_only(broadcast_command), filters=private),
+        CommandHandler(BROADCAST_STATUS.names(), staff_only(status_command), filters=private),
+        MessageHandler(private & filters.TEXT & PromptReply(), staff_only(answer_prompt)),
+        CallbackQueryHandler(staff_only(show_audiences), pattern=r"^bc:menu:"),
+        CallbackQueryHandler(staff_only(choose_region), pattern=r"^bc:regions:"),
+        CallbackQueryHandler(staff_only(choose_subscribers), pattern=r"^bc:subs:"),
+        CallbackQueryHandler(staff_only(choose_audience), pattern=r"^bc:aud:"),
+        CallbackQueryHandler(staff_only(ask_text), pattern=r"^bc:text:"),
+        CallbackQueryHandler(staff_only(ask_time), pattern=r"^bc:when:"),
+        CallbackQueryHandler(staff_only(send), pattern=r"^bc:send:"),
+        CallbackQueryHandler(staff_only(steer), pattern=r"^bc:(pause|resume|cancel):"),
     ]

@@ -19,7 +19,7 @@ from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.regions import zone_of
 from bot.i18n import N_, Translator
 from bot.planning import Change, apply_revision, calendar_changes
-from handlers.auth import is_admin, refuse
+from handlers.auth import admin_only
 from handlers.ui import edit_in_place, keyboard
 from storage.repository import OutboxRow
 
@@ -44,9 +44,6 @@ def describe(t: Translator, change: Change) -> str:
 
 async def calendar_command(update: Update, context: SensusContext) -> None:
     """/kalender: the calendar in force and the shipped calendars to apply."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     services = context.services
     chat = update.effective_chat
     assert chat is not None
@@ -68,9 +65,6 @@ async def calendar_command(update: Update, context: SensusContext) -> None:
 
 async def preview(update: Update, context: SensusContext) -> None:
     """What applying a calendar would change."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     query = update.callback_query
     assert query is not None
     name = (parse_callback(query.data) or Callback("cal", "preview")).arg
@@ -92,9 +86,6 @@ async def preview(update: Update, context: SensusContext) -> None:
 
 async def apply(update: Update, context: SensusContext) -> None:
     """Apply a calendar: answers follow at once, reminders are re-planned."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     name = (parse_callback(query.data) or Callback("cal", "apply")).arg
@@ -142,9 +133,6 @@ async def apply(update: Update, context: SensusContext) -> None:
 
 async def announce(update: Update, context: SensusContext) -> None:
     """Queue the "schedule changed" notice for every subscriber, once per revision."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     query = update.callback_query
     assert query is not None
     revision = (parse_callback(query.data) or Callback("cal", "announce")).arg
@@ -167,9 +155,6 @@ async def announce(update: Update, context: SensusContext) -> None:
 
 async def cancel(update: Update, context: SensusContext) -> None:
     """Close the staff message without doing anything."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -197,11 +182,13 @@ RENDERERS = {"calendar-change": render_notice}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; every one checks the admin role itself."""
+    """Handlers of this feature; every one for administrators only."""
     return [
-        CommandHandler(CALENDAR.names(), calendar_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(preview, pattern=r"^cal:preview:"),
-        CallbackQueryHandler(apply, pattern=r"^cal:apply:"),
-        CallbackQueryHandler(announce, pattern=r"^cal:announce:"),
-        CallbackQueryHandler(cancel, pattern=r"^cal:cancel:$"),
+        CommandHandler(
+            CALENDAR.names(), admin_only(calendar_command), filters=filters.ChatType.PRIVATE
+        ),
+        CallbackQueryHandler(admin_only(preview), pattern=r"^cal:preview:"),
+        CallbackQueryHandler(admin_only(apply), pattern=r"^cal:apply:"),
+        CallbackQueryHandler(admin_only(announce), pattern=r"^cal:announce:"),
+        CallbackQueryHandler(admin_only(cancel), pattern=r"^cal:cancel:$"),
     ]

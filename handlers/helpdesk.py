@@ -30,7 +30,7 @@ from bot.domain.helpdesk import (
 )
 from bot.domain.regions import region_name
 from bot.i18n import N_, Translator
-from handlers.auth import is_admin, is_staff, refuse
+from handlers.auth import admin_only, is_staff, staff_only
 from storage.helpdesk import Ticket
 from storage.repository import OutboxRow
 
@@ -174,9 +174,6 @@ async def register_helpdesk(update: Update, context: SensusContext) -> None:
     """/meja_bantuan in a group (administrators): residents' tickets go to this group."""
     chat, person = update.effective_chat, update.effective_user
     assert chat is not None and person is not None
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     t, services = context.t, context.services
     if chat.type == ChatType.PRIVATE:
         await chat.send_message(t._("Kirim /meja_bantuan di grup petugas, bukan di sini."))
@@ -193,9 +190,6 @@ async def register_helpdesk(update: Update, context: SensusContext) -> None:
 
 async def list_tickets(update: Update, context: SensusContext) -> None:
     """/tiket (staff): open tickets, oldest first, with their age."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     chat = update.effective_chat
     assert chat is not None
     t, services = context.t, context.services
@@ -317,12 +311,12 @@ RENDERERS = {"ticket": render_ticket, "ticket-reply": render_reply}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; staff actions check the role themselves."""
+    """Handlers of this feature; staff replies are checked when they arrive."""
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     return [
         CallbackQueryHandler(ask_pressed, pattern=r"^desk:ask:$"),
         MessageHandler(text & filters.ChatType.PRIVATE & ReplyTo(ASK_MARK), question_written),
         MessageHandler(text & filters.ChatType.GROUPS & ReplyTo(TICKET_MARK), staff_replied),
-        CommandHandler(HELPDESK.names(), register_helpdesk),
-        CommandHandler(TICKETS.names(), list_tickets),
+        CommandHandler(HELPDESK.names(), admin_only(register_helpdesk)),
+        CommandHandler(TICKETS.names(), staff_only(list_tickets)),
     ]

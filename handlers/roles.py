@@ -13,7 +13,7 @@ from bot.commands import INVITE_RT, RT_HEADS, STAFF
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.regions import region_name
-from handlers.auth import is_admin, is_staff, refuse
+from handlers.auth import admin_only, staff_only
 from handlers.ui import edit_in_place, keyboard
 from storage.repository import INVITATION_REF
 
@@ -27,9 +27,6 @@ def code_hash(code: str) -> str:
 
 async def staff_command(update: Update, context: SensusContext) -> None:
     """/staf [tambah|hapus ID]: list, grant or revoke the staff role (administrators)."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     t = context.t
     services = context.services
     chat, actor = update.effective_chat, update.effective_user
@@ -56,9 +53,6 @@ async def staff_command(update: Update, context: SensusContext) -> None:
 
 async def invite_command(update: Update, context: SensusContext) -> None:
     """/undang_rt KODE_KAB_KOTA DESA RT/RW: a one-time link that makes someone RT head."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     t = context.t
     services = context.services
     chat, actor = update.effective_chat, update.effective_user
@@ -92,9 +86,6 @@ async def invite_command(update: Update, context: SensusContext) -> None:
 
 async def rt_heads_command(update: Update, context: SensusContext) -> None:
     """/ketua_rt [hapus ID | tarik REF]: RT heads and open invitations; remove or withdraw."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     chat, actor = update.effective_chat, update.effective_user
     if chat is None or actor is None:
         return
@@ -174,9 +165,6 @@ async def rt_button(update: Update, context: SensusContext) -> None:
     """❌ Cabut / ↩️ Tarik under /ketua_rt or an invitation: staff only, checked at the press."""
     query = update.callback_query
     assert query is not None
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     callback = parse_callback(query.data)
     if callback is None or (callback.action == "remove" and not callback.arg.isdigit()):
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
@@ -212,11 +200,11 @@ async def join_as_rt(update: Update, context: SensusContext, code: str) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; every one checks the role itself."""
+    """Handlers of this feature; every one for staff or administrators only."""
     private = filters.ChatType.PRIVATE
     return [
-        CommandHandler(STAFF.names(), staff_command, filters=private),
-        CommandHandler(INVITE_RT.names(), invite_command, filters=private),
-        CommandHandler(RT_HEADS.names(), rt_heads_command, filters=private),
-        CallbackQueryHandler(rt_button, pattern=r"^rt:(remove|withdraw):"),
+        CommandHandler(STAFF.names(), admin_only(staff_command), filters=private),
+        CommandHandler(INVITE_RT.names(), staff_only(invite_command), filters=private),
+        CommandHandler(RT_HEADS.names(), staff_only(rt_heads_command), filters=private),
+        CallbackQueryHandler(staff_only(rt_button), pattern=r"^rt:(remove|withdraw):"),
     ]

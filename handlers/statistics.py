@@ -9,7 +9,7 @@ from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.statistics import PERIODS, VIEWS, csv_text
 from bot.statistics import PERIOD_TITLES, VIEW_TITLES, Naming, caption, collect, render
-from handlers.auth import is_staff, refuse
+from handlers.auth import staff_only
 from handlers.ui import keyboard, two_a_row
 
 DEFAULT = ("people", "30")
@@ -70,9 +70,6 @@ async def send_view(update: Update, context: SensusContext, view: str, period: s
 
 async def statistics_command(update: Update, context: SensusContext) -> None:
     """/statistik [VIEW] [PERIOD] (staff)."""
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     args = context.args or []
     view = args[0] if args and args[0] in VIEWS else DEFAULT[0]
     period = args[1] if len(args) > 1 and args[1] in PERIODS else DEFAULT[1]
@@ -83,9 +80,6 @@ async def switch_pressed(update: Update, context: SensusContext) -> None:
     """A view or period button (staff, checked again now)."""
     query = update.callback_query
     assert query is not None
-    if not await is_staff(update, context):
-        await refuse(update, context)
-        return
     callback = parse_callback(query.data)
     view, _, period = (callback.arg if callback else "").partition(".")
     if view not in VIEWS or period not in PERIODS:
@@ -96,8 +90,8 @@ async def switch_pressed(update: Update, context: SensusContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; each checks the staff role itself."""
+    """Handlers of this feature; every one for staff only."""
     return [
-        CommandHandler(STATISTICS.names(), statistics_command),
-        CallbackQueryHandler(switch_pressed, pattern=r"^stats:show:"),
+        CommandHandler(STATISTICS.names(), staff_only(statistics_command)),
+        CallbackQueryHandler(staff_only(switch_pressed), pattern=r"^stats:show:"),
     ]
