@@ -17,11 +17,21 @@ import bot
 from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import FAIL, diagnose, reach_bot_api
-from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
+from bot.domain.assistant import LEXICON_FILE, THRESHOLDS_FILE, FaqEngine, Reader, Reply
 from bot.domain.audience import parse_audience
-from bot.domain.calendar import CalendarError, load_calendar
+from bot.domain.calendar import Calendar, CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
-from bot.domain.evaluation import evaluate, read_questions
+from bot.domain.evaluation import (
+    Report,
+    cross_validate,
+    evaluate,
+    fit_thresholds,
+    read_questions,
+    report_of,
+    thresholds_comment,
+)
+from bot.domain.matching import Lexicon, Normaliser
+from bot.domain.regions import place_words
 from bot.i18n import LOCALES_DIR, load_i18n, load_languages
 from bot.local_api import html_to_text
 from bot.logs import setup_logging
@@ -67,8 +77,23 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", help="language of the answer (default SENSUS_DEFAULT_LANG)")
     ask.add_argument("--json", action="store_true", help="print a JSON object")
     ask.add_argument("question", nargs="?", default="-", help="the question, or - for stdin")
-    evaluate = faq_commands.add_parser("eval", help="accuracy on a JSON-lines question set")
-    evaluate.add_argument("file", type=Path, help="e.g. ../shared/sp2020/faq-dev.jsonl")
+    evaluate = faq_commands.add_parser(
+        "eval", help="accuracy on a JSON-lines question set, or cross-validated on the examples"
+    )
+    evaluate.add_argument("file", type=Path, nargs="?", help='lines of {"q": ..., "topic": ...}')
+    evaluate.add_argument(
+        "--cv",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="K",
+        help="grouped K-fold cross-validation over locales/*/examples (default K: 5)",
+    )
+    evaluate.add_argument(
+        "--write-thresholds",
+        action="store_true",
+        help=f"with --cv: fit the decision thresholds and write locales/{THRESHOLDS_FILE}",
+    )
     evaluate.add_argument("--misses", action="store_true", help="also list every miss")
     unanswered = faq_commands.add_parser(
         "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
@@ -207,48 +232,93 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     i18n = load_i18n()
     engine = FaqEngine.load(LOCALES_DIR, i18n.codes)
     if args.faq_command == "eval":
-        try:
-            rows = read_questions(args.file)
-        except (OSError, ValueError) as error:
-            return fail(f"{args.file}: {error}")
-        report = evaluate(engine.matcher, rows)
-        print(json.dumps(report.summary(), indent=2))
-        if args.misses:
-            for miss in report.misses:
-                print(json.dumps(miss, ensure_ascii=False))
-        return 0
+        return faq_eval(engine, args)
     lang = args.lang or settings.default_lang
     if lang not in i18n.languages:
         return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
     t = i18n.translator(lang)
     reader = Reader(lang, t.language.cldr, settings.timezone)
-    calendar = load_calendar(settings.calendar_path)
+    calendar = asyncio.run(calendar_in_force(settings))
     questions = sys.stdin if args.question == "-" else [args.question]
     for line in questions:
         question = line.strip()
         if not question:
             continue
-        match = engine.match(question)
-        topic = engine.topic(match.topic) if match.topic else None
-        if topic is not None:
-            answer = engine.answer(topic, reader, calendar)
-        elif match.outcome == "clarify":
-            titles = [engine.content.topics[c.topic].title(lang) for c in match.candidates]
-            answer = f"{t._(CLARIFY)} {' / '.join(titles)}"
-        else:
-            answer = fallback_message(t._, calendar)
+        reply = engine.reply(question, reader, t._, calendar)
+        text = reply_text(reply)
         if args.json or args.question == "-":
             record = {
                 "question": question,
                 "lang": lang,
-                "topic": match.topic,
-                "score": match.score,
-                "answer": html_to_text(answer),
+                "outcome": reply.outcome,
+                "topic": reply.match.topic if reply.outcome == "answer" else None,
+                "candidates": [c.topic for c in reply.choices]
+                if reply.outcome == "clarify"
+                else [],
+                "score": reply.match.score,
+                "answer": text,
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(html_to_text(answer))
+            print(text)
     return 0
+
+
+def reply_text(reply: Reply) -> str:
+    """A reply as plain text: its message, then the offered topics as a list."""
+    lines = [html_to_text(reply.text)]
+    if reply.outcome == "clarify":
+        lines += [f"• {choice.title}" for choice in reply.choices]
+    return "\n".join(lines)
+
+
+def faq_eval(engine: FaqEngine, args: argparse.Namespace) -> int:
+    """``faq eval FILE`` and ``faq eval --cv [K] [--write-thresholds]``."""
+    if args.cv is None:
+        if args.write_thresholds:
+            return fail("--write-thresholds needs --cv")
+        if args.file is None:
+            return fail("give a question file, or --cv to cross-validate the examples")
+        try:
+            rows = read_questions(args.file, engine.content.labels())
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return fail(f"{args.file}: {error}")
+        return show_report(evaluate(engine.matcher, rows), args.misses)
+    if args.cv < 2:
+        return fail("--cv: K must be at least 2")
+    examples = engine.content.examples
+    normaliser = Normaliser(Lexicon.load(LOCALES_DIR / LEXICON_FILE), place_words())
+    signals = cross_validate(examples, normaliser, args.cv)
+    thresholds = engine.matcher.thresholds
+    if args.write_thresholds:
+        thresholds = fit_thresholds(examples, signals, start=thresholds)
+    report = report_of(examples, signals, thresholds)
+    if args.write_thresholds:
+        path = LOCALES_DIR / THRESHOLDS_FILE
+        path.write_text(thresholds.toml(thresholds_comment(report, args.cv)), encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    return show_report(report, args.misses)
+
+
+def show_report(report: Report, misses: bool) -> int:
+    """Print an evaluation's figures (and its misses)."""
+    print(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    if misses:
+        for miss in report.misses:
+            print(json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
+async def calendar_in_force(settings: Settings) -> Calendar:
+    """The calendar staff applied in the database, else the configured one (as the bot)."""
+    configured = load_calendar(settings.calendar_path)
+    if not settings.db_path.is_file():
+        return configured
+    repository = await open_database(settings.db_path)
+    try:
+        return (await active_calendar(repository, configured))[0]
+    finally:
+        await repository.close()
 
 
 async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,31 +1,63 @@
-"""The FAQ engine: content and matcher loaded together, answers rendered per user."""
+"""The FAQ engine: content and matcher loaded together, replies rendered per reader."""
 
+import hashlib
 import html
-import tomllib
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.calendar import Calendar
-from bot.domain.faq import FaqContent, Topic, calendar_values, load_faq, render_answer
-from bot.domain.matching import FaqMatcher, Match, Normaliser
+from bot.domain.faq import Example, FaqContent, Topic, calendar_values, load_faq, render_answer
+from bot.domain.matching import FaqMatcher, Lexicon, Match, Normaliser, Outcome, Thresholds
+from bot.domain.regions import place_words
 from bot.i18n import N_
 
+LEXICON_FILE = "lexicon.toml"
+THRESHOLDS_FILE = "faq-thresholds.toml"
 CLARIFY = N_("Maksud Anda salah satu dari ini?")
 FALLBACK = N_(
     "Maaf, saya hanya bisa membantu soal <b>Sensus Penduduk 2020</b>, dan pertanyaan ini "
     "belum bisa saya jawab.\n"
     "Pilih topik di bawah, atau hubungi BPS: WhatsApp {whatsapp}, {social}."
 )
+# Small talk: a short friendly reply; the menu goes with it.
+CHAT_REPLIES = {
+    "chat-greeting": N_(
+        "Halo! Saya asisten Sensus Penduduk 2020. Tulis saja pertanyaan Anda tentang sensus, "
+        "atau pilih dari menu."
+    ),
+    "chat-thanks": N_("Sama-sama! Jika ada pertanyaan lain tentang sensus, tulis saja."),
+    "chat-ack": N_(
+        "Baik. Jika ada pertanyaan lain tentang sensus, tulis saja atau pilih dari menu."
+    ),
+    "chat-who": N_(
+        "Saya asisten otomatis (bot), bukan manusia. Saya menjawab pertanyaan tentang "
+        "Sensus Penduduk 2020; saya tidak pernah meminta NIK lengkap, token, atau kata sandi Anda."
+    ),
+    "chat-human": N_(
+        "Saya bot, jadi tidak bisa menyambungkan Anda ke petugas. Untuk berbicara dengan BPS: "
+        "WhatsApp {whatsapp}, {social}."
+    ),
+    "chat-bye": N_("Sampai jumpa! Jangan lupa ikut Sensus Penduduk 2020."),
+}
+# Trained matchers by everything that shapes them: building the application (as every
+# test does) trains once per process and content.
+_TRAINED: dict[str, FaqMatcher] = {}
+
+
+def with_contacts(translate: Callable[[str], str], message: str, calendar: Calendar) -> str:
+    """A message with the official WhatsApp and social contacts filled in, escaped."""
+    return translate(message).format(
+        whatsapp=html.escape(calendar.contact.get("whatsapp", "")),
+        social=html.escape(calendar.contact.get("social", "")),
+    )
 
 
 def fallback_message(translate: Callable[[str], str], calendar: Calendar) -> str:
     """The honest "I can only help with the census" reply, with the official contacts."""
-    return translate(FALLBACK).format(
-        whatsapp=html.escape(calendar.contact.get("whatsapp", "")),
-        social=html.escape(calendar.contact.get("social", "")),
-    )
+    return with_contacts(translate, FALLBACK, calendar)
 
 
 @dataclass(frozen=True)
@@ -37,8 +69,42 @@ class Reader:
     zone: ZoneInfo
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A topic offered as a button: its id and its title (plain text) in the reader's language."""
+
+    topic: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says to a question, in any front end."""
+
+    match: Match
+    text: str  # Telegram HTML, every inserted value escaped
+    choices: tuple[Choice, ...]  # "clarify": the topics offered; "answer": related topics
+
+    @property
+    def outcome(self) -> Outcome:
+        """answer | clarify | fallback | chat."""
+        return self.match.outcome
+
+
+def trained_matcher(
+    examples: Iterable[Example], lexicon: Lexicon, thresholds: Thresholds
+) -> FaqMatcher:
+    """The matcher for these examples, trained once per process."""
+    pairs = [(e.topic, e.question) for e in examples]
+    shape = json.dumps([pairs, sorted(lexicon.words.items()), astuple(thresholds)], default=sorted)
+    key = hashlib.sha256(shape.encode()).hexdigest()
+    if key not in _TRAINED:
+        _TRAINED[key] = FaqMatcher(pairs, Normaliser(lexicon, place_words()), thresholds)
+    return _TRAINED[key]
+
+
 class FaqEngine:
-    """Matches questions to topics and renders topic answers from the active calendar."""
+    """Matches questions to topics and renders replies from the active calendar."""
 
     def __init__(self, content: FaqContent, matcher: FaqMatcher) -> None:
         self.content = content
@@ -49,12 +115,14 @@ class FaqEngine:
         self._values: dict[tuple[str, str, str], dict[str, str]] = {}
 
     @classmethod
-    def load(cls, locales_dir: Path, languages: Iterable[str]) -> "FaqEngine":
-        """Read the FAQ content and lexicon from locales/ and build the index."""
+    def load(
+        cls, locales_dir: Path, languages: Iterable[str], thresholds: Thresholds | None = None
+    ) -> "FaqEngine":
+        """Read the FAQ content, examples, lexicon and thresholds from locales/; train."""
         content = load_faq(locales_dir, languages)
-        lexicon = tomllib.loads((locales_dir / "lexicon.toml").read_text(encoding="utf-8"))
-        normaliser = Normaliser(lexicon["words"], lexicon["stopwords"]["words"])
-        return cls(content, FaqMatcher(content.labelled_examples(), normaliser))
+        lexicon = Lexicon.load(locales_dir / LEXICON_FILE)
+        limits = thresholds or Thresholds.load(locales_dir / THRESHOLDS_FILE)
+        return cls(content, trained_matcher(content.examples, lexicon, limits))
 
     def match(self, question: str) -> Match:
         """Decide what to do with a question."""
@@ -72,3 +140,28 @@ class FaqEngine:
         if key not in self._values:
             self._values[key] = calendar_values(calendar, reader.locale, reader.lang, reader.zone)
         return render_answer(topic, reader.lang, calendar.access, self._values[key])
+
+    def reply(
+        self,
+        question: str,
+        reader: Reader,
+        translate: Callable[[str], str],
+        calendar: Calendar,
+    ) -> Reply:
+        """The reply to a question: an answer, choices, small talk or the honest fallback."""
+        match = self.match(question)
+        if match.outcome == "answer" and match.topic in self.content.topics:
+            topic = self.content.topics[match.topic]
+            related = self.choices(topic.related, reader.lang)
+            return Reply(match, self.answer(topic, reader, calendar), related)
+        if match.outcome == "clarify":
+            offered = self.choices([c.topic for c in match.candidates], reader.lang)
+            return Reply(match, html.escape(translate(CLARIFY)), offered)
+        if match.outcome == "chat" and match.topic in CHAT_REPLIES:
+            return Reply(match, with_contacts(translate, CHAT_REPLIES[match.topic], calendar), ())
+        return Reply(match, fallback_message(translate, calendar), ())
+
+    def choices(self, topic_ids: Iterable[str], lang: str) -> tuple[Choice, ...]:
+        """Up to three topics as buttons, titled in a language."""
+        topics = [self.content.topics[t] for t in topic_ids if t in self.content.topics]
+        return tuple(Choice(t.id, t.title(lang)) for t in topics[:3])

