@@ -17,7 +17,7 @@ import bot
 from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings
 from bot.doctor import FAIL, diagnose, reach_bot_api
-from bot.domain.assistant import LEXICON_FILE, THRESHOLDS_FILE, FaqEngine, Reader, Reply
+from bot.domain.assistant import THRESHOLDS_FILE, FaqEngine, Reader, Reply
 from bot.domain.audience import parse_audience
 from bot.domain.calendar import Calendar, CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
@@ -30,8 +30,6 @@ from bot.domain.evaluation import (
     report_of,
     thresholds_comment,
 )
-from bot.domain.matching import Lexicon, Normaliser
-from bot.domain.regions import place_words
 from bot.i18n import LOCALES_DIR, load_i18n, load_languages
 from bot.local_api import html_to_text
 from bot.logs import setup_logging
@@ -287,11 +285,11 @@ def faq_eval(engine: FaqEngine, args: argparse.Namespace) -> int:
     if args.cv < 2:
         return fail("--cv: K must be at least 2")
     examples = engine.content.examples
-    normaliser = Normaliser(Lexicon.load(LOCALES_DIR / LEXICON_FILE), place_words())
-    signals = cross_validate(examples, normaliser, args.cv)
+    # The folds' matchers learn their own vocabulary from their training examples only.
+    signals = cross_validate(examples, engine.matcher.normaliser, args.cv)
     thresholds = engine.matcher.thresholds
     if args.write_thresholds:
-        thresholds = fit_thresholds(examples, signals, start=thresholds)
+        thresholds = fit_thresholds(examples, signals)
     report = report_of(examples, signals, thresholds)
     if args.write_thresholds:
         path = LOCALES_DIR / THRESHOLDS_FILE

@@ -150,8 +150,8 @@ class FaqEngine:
     ) -> Reply:
         """The reply to a question: an answer, choices, small talk or the honest fallback."""
         match = self.match(question)
-        if match.outcome == "answer" and match.topic in self.content.topics:
-            topic = self.content.topics[match.topic]
+        topic = self.topic(match.topic) if match.topic else None
+        if match.outcome == "answer" and topic is not None:
             related = self.choices(topic.related, reader.lang)
             return Reply(match, self.answer(topic, reader, calendar), related)
         if match.outcome == "clarify":

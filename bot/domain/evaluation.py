@@ -22,6 +22,10 @@ ALL = "all"
 # the training folds would make a question look easier than a new one is.
 NEAR_DUPLICATE = 0.7
 TARGET_WRONG = 0.02  # confident-wrong share of all questions the thresholds aim at
+STARTS = (
+    Thresholds(answer=0.9, margin=0.8, similar=0.5, alone=1.0, unanchored=1.0, clarify=0.2),
+    Thresholds(answer=0.6, margin=0.3, similar=0.2, alone=0.9, unanchored=0.8, clarify=0.1),
+)
 GRIDS = {
     "answer": np.arange(0.20, 0.96, 0.05),
     "margin": np.arange(0.0, 0.81, 0.05),
@@ -224,7 +228,8 @@ def fit_thresholds(
 ) -> Thresholds:
     """Thresholds that help the most people with at most ``target_wrong`` confident-wrong.
 
-    Coordinate search over GRIDS: one threshold at a time, a few rounds.
+    Coordinate search over GRIDS (one threshold at a time, a few rounds) from a few
+    starting points, strict to lenient; the best result wins.
     """
     labelled = list(zip([e.topic for e in examples], signals, strict=True))
     allowed = target_wrong * len(labelled)
@@ -235,21 +240,24 @@ def fit_thresholds(
             tally.add(expected, decide(signal, limits))
         return tally.confident_wrong <= allowed, tally.value()
 
-    best = start or Thresholds()
-    while not score(best)[0] and best.answer < 1:  # start from a feasible point
-        best = replace(best, answer=best.answer + 0.05, unanchored=best.unanchored + 0.05)
-    best_score = score(best)
-    for _ in range(3):
-        improved = False
-        for name in (f.name for f in fields(Thresholds)):
-            for value in GRIDS[name]:
-                candidate = replace(best, **{name: round(float(value), 3)})
-                result = score(candidate)
-                if result[0] and result[1] > best_score[1]:
-                    best, best_score, improved = candidate, result, True
-        if not improved:
-            break
-    return best
+    def climb(best: Thresholds) -> tuple[Thresholds, tuple[bool, int]]:
+        best_score = score(best)
+        for _ in range(3):
+            improved = False
+            for name in (f.name for f in fields(Thresholds)):
+                for value in GRIDS[name]:
+                    candidate = replace(best, **{name: round(float(value), 3)})
+                    result = score(candidate)
+                    if result[0] and (not best_score[0] or result[1] > best_score[1]):
+                        best, best_score, improved = candidate, result, True
+            if not improved:
+                break
+        return best, best_score
+
+    starts = [start or Thresholds(), *STARTS]
+    results = [climb(limits) for limits in starts]
+    feasible = [r for r in results if r[1][0]] or results
+    return max(feasible, key=lambda r: r[1][1])[0]
 
 
 def thresholds_comment(report: Report, folds: int) -> str:

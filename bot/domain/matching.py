@@ -36,7 +36,7 @@ Outcome = Literal["answer", "clarify", "fallback", "chat"]
 NOT_TOPICS = frozenset({OUT_OF_SCOPE, *CHAT_TOPICS})
 CHAR_WEIGHT = 1.0  # character n-grams against words, before the two are normalised together
 REGULARISATION = 1.0  # the linear SVM's C
-SHARPNESS = 4.0  # decision values -> probabilities (softmax); thresholds are fitted on these
+SHARPNESS = 6.0  # decision values -> probabilities (softmax); thresholds are fitted on these
 OFFERED = 3  # at most this many topics as "did you mean" buttons
 OFFER_SHARE = 0.2  # a topic is offered when it has this share of the best one's probability
 
@@ -81,6 +81,7 @@ class Lexicon:
     words: Mapping[str, str]  # chat spelling, slang, Kupang Malay -> standard Indonesian
     stopwords: frozenset[str]  # Indonesian and chat words that carry no topic
     english: frozenset[str]  # English function words: they mark English and carry no topic
+    english_words: Mapping[str, str]  # English words -> the Indonesian stems examples use
     census: frozenset[str]  # words that say a question is about the census
 
     @classmethod
@@ -91,6 +92,7 @@ class Lexicon:
             words=data["words"],
             stopwords=frozenset(data["stopwords"]["words"]),
             english=frozenset(data["english"]["words"]),
+            english_words=data["english-words"],
             census=frozenset(data["census"]["words"]),
         )
 
@@ -111,6 +113,7 @@ class Normaliser:
         self.lexicon = {k: tuple(v.split()) for k, v in lexicon.words.items()}
         self.stopwords = lexicon.stopwords | lexicon.english
         self.english = lexicon.english
+        self.english_words = {k: tuple(v.split()) for k, v in lexicon.english_words.items()}
         # Words typo repair must never bend into FAQ words: place names ("Sabu" is not
         # "sabtu"), English function words, the lexicon's own words.
         self.protected = frozenset(proper_nouns) | lexicon.english | set(self.lexicon)
@@ -157,7 +160,12 @@ class Normaliser:
         raw = self.raw_words(text)
         if self.is_english(raw):
             words = tuple(w for w in raw if w not in self.english)
-            return Analysis(" ".join(raw), words, tuple(english_stem(w) for w in words))
+            tokens = tuple(
+                part
+                for word in words
+                for part in self.english_words.get(word, (english_stem(word),))
+            )
+            return Analysis(" ".join(raw), words, tokens)
         rewritten = [part for word in raw for part in self.lexicon.get(word, (word,))]
         words = tuple(w for w in rewritten if w not in self.stopwords)
         tokens = tuple(self._stem(self._repair(w)) for w in words)
