@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.assistant import CHAT_REPLIES, FaqEngine, Reader
+from bot.domain.assistant import CHAT_REPLIES, FaqEngine, Reader, cached_model
 from bot.domain.calendar import load_calendar, shipped_calendar_path
 from bot.domain.evaluation import cross_validate, evaluate, read_questions, report_of
 from bot.domain.faq import CHAT_TOPICS, FaqError, load_faq
-from bot.domain.matching import colloquial_bases
+from bot.domain.matching import FaqMatcher, Model, colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
 from bot.local_api import html_to_text
 
@@ -227,7 +227,7 @@ def test_the_model_is_trained_once_per_process_and_content():
     started = time.perf_counter()
     again = FaqEngine.load(LOCALES_DIR, codes)
     assert time.perf_counter() - started < 0.5  # content is read again, the model is not
-    assert again.matcher is FaqEngine.load(LOCALES_DIR, codes).matcher
+    assert again.matcher.model is FaqEngine.load(LOCALES_DIR, codes).matcher.model
 
 
 def test_every_topic_has_indonesian_and_english_texts_and_kupang_for_the_most_asked(engine):
@@ -276,3 +276,17 @@ def test_unscheduled_results_say_they_are_not_out_yet(engine):
     assert "not been released yet" in announced
     revised = engine.answer(topic, reader, load_calendar(shipped_calendar_path("sp2020-revisi")))
     assert "January 21, 2021" in revised
+
+
+def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, tmp_path):
+    pairs = [(e.topic, e.question) for e in engine.content.examples[::4]]
+    path = tmp_path / "model.npz"
+    trained = cached_model(pairs, engine.matcher.normaliser, path)
+    loaded = cached_model(pairs, engine.matcher.normaliser, path)
+    question = "kapan token dikirim lewat sms?"
+    assert FaqMatcher(loaded, engine.matcher.normaliser).signals(question) == FaqMatcher(
+        trained, engine.matcher.normaliser
+    ).signals(question)
+    path.write_bytes(b"not a model")
+    again = cached_model(pairs, engine.matcher.normaliser, path)
+    assert again.classes == trained.classes and Model.load(path).labels == trained.labels

@@ -1,20 +1,33 @@
 """The FAQ engine: content and matcher loaded together, replies rendered per reader."""
 
+import contextlib
 import hashlib
 import html
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.domain import matching
 from bot.domain.calendar import Calendar
 from bot.domain.faq import Example, FaqContent, Topic, calendar_values, load_faq, render_answer
-from bot.domain.matching import FaqMatcher, Lexicon, Match, Normaliser, Outcome, Thresholds
+from bot.domain.matching import (
+    FaqMatcher,
+    Lexicon,
+    Match,
+    Model,
+    Normaliser,
+    Outcome,
+    Thresholds,
+    train,
+)
 from bot.domain.regions import place_words
 from bot.i18n import N_
 
 LEXICON_FILE = "lexicon.toml"
+MATCHING_CODE = Path(matching.__file__)  # a change to how models are made retrains them
 THRESHOLDS_FILE = "faq-thresholds.toml"
 CLARIFY = N_("Maksud Anda salah satu dari ini?")
 FALLBACK = N_(
@@ -42,9 +55,10 @@ CHAT_REPLIES = {
     ),
     "chat-bye": N_("Sampai jumpa! Jangan lupa ikut Sensus Penduduk 2020."),
 }
-# Trained matchers by everything that shapes them: building the application (as every
-# test does) trains once per process and content.
-_TRAINED: dict[str, FaqMatcher] = {}
+# Trained models by everything that shapes them: building the application (as every test
+# does) trains once per process and content, and a model on disk spares the next process.
+_TRAINED: dict[str, Model] = {}
+MODEL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sensus-bot"
 
 
 def with_contacts(translate: Callable[[str], str], message: str, calendar: Calendar) -> str:
@@ -92,15 +106,38 @@ class Reply:
 
 
 def trained_matcher(
-    examples: Iterable[Example], lexicon: Lexicon, thresholds: Thresholds
+    examples: Iterable[Example], lexicon: Lexicon, thresholds: Thresholds, cache: Path | None
 ) -> FaqMatcher:
-    """The matcher for these examples, trained once per process."""
+    """The matcher for these examples: trained once per process, kept on disk in ``cache``."""
+    normaliser = Normaliser(lexicon, place_words())
     pairs = [(e.topic, e.question) for e in examples]
-    shape = json.dumps([pairs, sorted(lexicon.words.items()), astuple(thresholds)], default=sorted)
-    key = hashlib.sha256(shape.encode()).hexdigest()
+    shape = json.dumps(
+        [pairs, astuple(lexicon), sorted(normaliser.protected), MATCHING_CODE.read_text()],
+        default=sorted,
+    )
+    key = hashlib.sha256(shape.encode()).hexdigest()[:20]
     if key not in _TRAINED:
-        _TRAINED[key] = FaqMatcher(pairs, Normaliser(lexicon, place_words()), thresholds)
-    return _TRAINED[key]
+        _TRAINED[key] = cached_model(
+            pairs, normaliser, cache / f"faq-model-{key}.npz" if cache else None
+        )
+    return FaqMatcher(_TRAINED[key], normaliser, thresholds)
+
+
+def cached_model(pairs: list[tuple[str, str]], normaliser: Normaliser, path: Path | None) -> Model:
+    """The model saved at ``path``, else a newly trained one (saved there when possible)."""
+    if path is not None and path.is_file():
+        try:
+            return Model.load(path)
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: train again and overwrite it
+    model = train(pairs, normaliser)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            model.save(partial)
+            partial.replace(path)  # atomic: a concurrent reader sees all or nothing
+    return model
 
 
 class FaqEngine:
@@ -116,13 +153,17 @@ class FaqEngine:
 
     @classmethod
     def load(
-        cls, locales_dir: Path, languages: Iterable[str], thresholds: Thresholds | None = None
+        cls,
+        locales_dir: Path,
+        languages: Iterable[str],
+        thresholds: Thresholds | None = None,
+        cache: Path | None = MODEL_CACHE,
     ) -> "FaqEngine":
         """Read the FAQ content, examples, lexicon and thresholds from locales/; train."""
         content = load_faq(locales_dir, languages)
         lexicon = Lexicon.load(locales_dir / LEXICON_FILE)
         limits = thresholds or Thresholds.load(locales_dir / THRESHOLDS_FILE)
-        return cls(content, trained_matcher(content.examples, lexicon, limits))
+        return cls(content, trained_matcher(content.examples, lexicon, limits, cache))
 
     def match(self, question: str) -> Match:
         """Decide what to do with a question."""

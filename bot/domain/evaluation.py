@@ -204,7 +204,7 @@ def cross_validate(
     signals: list[Signals | None] = [None] * len(examples)
     split = splitter.split(np.zeros(len(texts)), labels, near_duplicate_groups(texts))
     for train, test in split:
-        matcher = FaqMatcher([(labels[i], texts[i]) for i in train], normaliser)
+        matcher = FaqMatcher.trained([(labels[i], texts[i]) for i in train], normaliser)
         for i in test:
             signals[i] = matcher.signals(texts[i])
     return [s for s in signals if s is not None]

@@ -121,7 +121,7 @@ def load_examples(
 ) -> tuple[Example, ...]:
     """Every ``locales/<lang>/examples/*.jsonl``: one ``{"q": ..., "topic": ...}`` a line."""
     examples = []
-    for lang in languages:
+    for lang in sorted(languages):  # one order in every process: the same model
         for path in sorted((locales_dir / lang / EXAMPLES_DIR).glob("*.jsonl")):
             where = f"{lang}/{EXAMPLES_DIR}/{path.name}"
             try:

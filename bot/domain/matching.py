@@ -20,15 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.svm import LinearSVC
+from scipy.sparse import csr_matrix, hstack
 
 from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE
 
@@ -124,10 +121,14 @@ class Normaliser:
         self._census_words = lexicon.census
         self.census: frozenset[str] = frozenset()
 
-    def learned(self, texts: Iterable[str]) -> "Normaliser":
-        """A normaliser that repairs typos towards the words of these example texts."""
+    def vocabulary_of(self, texts: Iterable[str]) -> frozenset[str]:
+        """The words of example texts, to repair typos towards."""
+        return frozenset(w for text in texts for w in self.words(text))
+
+    def with_vocabulary(self, vocabulary: Iterable[str]) -> "Normaliser":
+        """A normaliser that repairs typos towards these words."""
         learned = copy.copy(self)
-        learned.vocabulary = frozenset(w for text in texts for w in self.words(text))
+        learned.vocabulary = frozenset(vocabulary)
         learned._vocabulary_list = sorted(learned.vocabulary)
         learned.census = frozenset(t for w in self._census_words for t in learned.tokens(w))
         return learned
@@ -279,78 +280,136 @@ def decide(signals: Signals, limits: Thresholds) -> Match:
     return Match("fallback", None, top, topics)
 
 
+_TEXTS = ("vocabulary", "word_features", "char_features", "classes", "labels")
+
+
+@dataclass(frozen=True)
+class Model:
+    """The trained parameters: everything matching a question needs, without scikit-learn."""
+
+    vocabulary: tuple[str, ...]  # the examples' words, for typo repair
+    word_features: tuple[str, ...]  # column order: word features, then character n-grams
+    char_features: tuple[str, ...]
+    idf: np.ndarray  # per column
+    weights: np.ndarray  # columns x classes, the linear SVM's coefficients
+    bias: np.ndarray  # per class
+    classes: tuple[str, ...]
+    labels: tuple[str, ...]  # per example
+    examples: csr_matrix  # columns x examples, the examples' unit vectors
+
+    def save(self, path: Path) -> None:
+        """Write the model as a NumPy archive (no pickles)."""
+        matrix = self.examples
+        arrays: dict[str, Any] = {name: np.array(getattr(self, name)) for name in _TEXTS}
+        arrays |= {"idf": self.idf, "weights": self.weights, "bias": self.bias}
+        arrays |= {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+        with path.open("wb") as file:
+            np.savez(file, shape=np.array(matrix.shape), **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> "Model":
+        """Read a model written by save()."""
+        with np.load(path, allow_pickle=False) as saved:
+            texts = {name: tuple(str(x) for x in saved[name]) for name in _TEXTS}
+            matrix = csr_matrix(
+                (saved["data"], saved["indices"], saved["indptr"]), shape=tuple(saved["shape"])
+            )
+            return cls(
+                idf=saved["idf"], weights=saved["weights"], bias=saved["bias"], examples=matrix,
+                **texts,
+            )  # fmt: skip
+
+
+def train(examples: Sequence[tuple[str, str]], normaliser: Normaliser) -> Model:
+    """Fit TF-IDF and a linear SVM to (label, question) pairs."""
+    # Only training needs scikit-learn (importing it takes seconds); a cached model does not.
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+    from sklearn.preprocessing import normalize  # noqa: PLC0415
+    from sklearn.svm import LinearSVC  # noqa: PLC0415
+
+    vocabulary = normaliser.vocabulary_of(text for _, text in examples)
+    learned = normaliser.with_vocabulary(vocabulary)
+    analyses = [learned.analyse(text) for _, text in examples]
+    words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
+    chars = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, dtype=np.float32)
+    vectors = normalize(
+        hstack(
+            [
+                words.fit_transform(analyses),
+                CHAR_WEIGHT * chars.fit_transform([a.phrase for a in analyses]),
+            ],
+            format="csr",
+        )
+    )
+    labels = tuple(label for label, _ in examples)
+    svm = LinearSVC(C=REGULARISATION).fit(vectors, np.array(labels))
+    return Model(
+        vocabulary=tuple(sorted(vocabulary)),
+        word_features=tuple(str(f) for f in words.get_feature_names_out()),
+        char_features=tuple(str(f) for f in chars.get_feature_names_out()),
+        idf=np.concatenate([words.idf_, chars.idf_]).astype(np.float32),
+        weights=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
+        bias=svm.intercept_.astype(np.float32),
+        classes=tuple(str(c) for c in svm.classes_),
+        labels=labels,
+        examples=csr_matrix(vectors.T, dtype=np.float32),
+    )
+
+
 class FaqMatcher:
     """A linear classifier and the nearest example over the examples, and the decision rules."""
 
     def __init__(
-        self,
+        self, model: Model, normaliser: Normaliser, thresholds: Thresholds | None = None
+    ) -> None:
+        self.model = model
+        self.thresholds = thresholds or Thresholds()
+        self.normaliser = normaliser.with_vocabulary(model.vocabulary)
+        # Questions are vectorised here rather than by scikit-learn: its per-call input
+        # checks cost ten times the arithmetic for one short question.
+        self._word_index = {f: i for i, f in enumerate(model.word_features)}
+        offset = len(model.word_features)
+        self._char_index = {f: offset + i for i, f in enumerate(model.char_features)}
+        labels = np.array(model.labels)
+        self._rows_of = {c: np.flatnonzero(labels == c) for c in model.classes}
+
+    @classmethod
+    def trained(
+        cls,
         examples: Sequence[tuple[str, str]],
         normaliser: Normaliser,
         thresholds: Thresholds | None = None,
-    ) -> None:
-        self.thresholds = thresholds or Thresholds()
-        self.normaliser = normaliser.learned(text for _, text in examples)
-        analyses = [self.normaliser.analyse(text) for _, text in examples]
-        words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
-        chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
-        )
-        vectors = normalize(
-            hstack(
-                [
-                    words.fit_transform(analyses),
-                    CHAR_WEIGHT * chars.fit_transform([a.phrase for a in analyses]),
-                ],
-                format="csr",
-            )
-        )
-        self._labels = np.array([label for label, _ in examples])
-        model = LinearSVC(C=REGULARISATION).fit(vectors, self._labels)
-        # Questions are scored with the fitted parameters directly: scikit-learn's per-call
-        # input checks cost ten times the arithmetic for one short question.
-        self._word_index = {str(k): int(v) for k, v in words.vocabulary_.items()}
-        self._word_idf = words.idf_.astype(np.float32)
-        self._char_index = {
-            str(k): int(v) + len(self._word_index) for k, v in chars.vocabulary_.items()
-        }
-        self._char_idf = chars.idf_.astype(np.float32)
-        self._char_grams = chars.build_analyzer()
-        self._weights = np.ascontiguousarray(model.coef_.T, dtype=np.float32)
-        self._bias = model.intercept_.astype(np.float32)
-        self._classes = [str(c) for c in model.classes_]
-        self._by_feature = vectors.T.tocsr()  # feature -> examples, for the nearest example
-        self._rows_of = {c: np.flatnonzero(self._labels == c) for c in self._classes}
+    ) -> "FaqMatcher":
+        """A matcher trained on (label, question) pairs."""
+        return cls(train(examples, normaliser), normaliser, thresholds)
 
     def vector(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
-        """A question's feature indices and weights, as the examples were vectorised."""
-        word_part = tf_idf(word_features(analysis), self._word_index, self._word_idf, 0)
-        char_part = tf_idf(
-            self._char_grams(analysis.phrase),
-            self._char_index,
-            self._char_idf,
-            len(self._word_index),
-        )
-        indices = np.concatenate([word_part[0], char_part[0]])
+        """A question's feature columns and weights, as the examples were vectorised."""
+        idf = self.model.idf
+        word_part = tf_idf(word_features(analysis), self._word_index, idf)
+        char_part = tf_idf(char_grams(analysis.phrase), self._char_index, idf)
+        columns = np.concatenate([word_part[0], char_part[0]])
         values = np.concatenate([word_part[1], CHAR_WEIGHT * char_part[1]])
         norm = float(np.linalg.norm(values))
-        return indices, values / norm if norm else values
+        return columns, values / norm if norm else values
 
     def signals(self, question: str) -> Signals:
         """What the classifier and the nearest examples say about a question."""
         analysis = self.normaliser.analyse(question)
         anchored = bool(set(analysis.tokens) & self.normaliser.census)
-        indices, values = self.vector(analysis)
-        if not len(indices):
+        columns, values = self.vector(analysis)
+        if not len(columns):
             return Signals((Candidate(OUT_OF_SCOPE, 1.0),), OUT_OF_SCOPE, 0.0, anchored)
-        scores = values @ self._weights[indices] + self._bias
+        model = self.model
+        scores = values @ model.weights[columns] + model.bias
         probabilities = np.exp(SHARPNESS * (scores - scores.max()))
         probabilities /= probabilities.sum()
         order = np.argsort(-probabilities)[:8]
         ranking = tuple(
-            Candidate(self._classes[i], round(float(probabilities[i]), 4)) for i in order
+            Candidate(model.classes[i], round(float(probabilities[i]), 4)) for i in order
         )
-        similarity = self._by_feature[indices].T @ values
-        nearest = str(self._labels[int(np.argmax(similarity))])
+        similarity = model.examples[columns].T @ values
+        nearest = model.labels[int(np.argmax(similarity))]
         best_rows = self._rows_of[ranking[0].topic]
         return Signals(ranking, nearest, float(similarity[best_rows].max()), anchored)
 
@@ -360,9 +419,9 @@ class FaqMatcher:
 
 
 def tf_idf(
-    features: Iterable[str], index: Mapping[str, int], idf: np.ndarray, offset: int
+    features: Iterable[str], index: Mapping[str, int], idf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sublinear TF-IDF of known features, L2-normalised (scikit-learn's TfidfVectorizer)."""
+    """Sublinear TF-IDF of the known features, L2-normalised (as TfidfVectorizer does)."""
     counts: dict[int, int] = {}
     for feature in features:
         column = index.get(feature)
@@ -370,7 +429,7 @@ def tf_idf(
             counts[column] = counts.get(column, 0) + 1
     columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
     values = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-    values *= idf[columns - offset]
+    values *= idf[columns]
     norm = float(np.linalg.norm(values))
     return columns, values / norm if norm else values
 
@@ -379,3 +438,15 @@ def word_features(analysis: Analysis) -> list[str]:
     """Word stems and neighbouring pairs of them."""
     tokens = analysis.tokens
     return [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
+
+
+def char_grams(phrase: str) -> list[str]:
+    """Character 2- to 5-grams inside each word, padded with a space at both ends."""
+    grams = []
+    for word in phrase.split():
+        padded = f" {word} "
+        for n in range(2, 6):
+            grams += [padded[i : i + n] for i in range(max(1, len(padded) - n + 1))]
+            if len(padded) <= n:
+                break
+    return grams
