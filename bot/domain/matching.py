@@ -16,6 +16,7 @@ import itertools
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
@@ -295,7 +296,7 @@ class Model:
     bias: np.ndarray  # per class
     classes: tuple[str, ...]
     labels: tuple[str, ...]  # per example
-    examples: csr_matrix  # columns x examples, the examples' unit vectors
+    examples: csr_matrix  # examples x columns, the examples' unit vectors
 
     def save(self, path: Path) -> None:
         """Write the model as a NumPy archive (no pickles)."""
@@ -352,7 +353,7 @@ def train(examples: Sequence[tuple[str, str]], normaliser: Normaliser) -> Model:
         bias=svm.intercept_.astype(np.float32),
         classes=tuple(str(c) for c in svm.classes_),
         labels=labels,
-        examples=csr_matrix(vectors.T, dtype=np.float32),
+        examples=csr_matrix(vectors, dtype=np.float32),
     )
 
 
@@ -408,7 +409,9 @@ class FaqMatcher:
         ranking = tuple(
             Candidate(model.classes[i], round(float(probabilities[i]), 4)) for i in order
         )
-        similarity = model.examples[columns].T @ values
+        dense = np.zeros(model.examples.shape[1], dtype=np.float32)
+        dense[columns] = values
+        similarity = model.examples @ dense
         nearest = model.labels[int(np.argmax(similarity))]
         best_rows = self._rows_of[ranking[0].topic]
         return Signals(ranking, nearest, float(similarity[best_rows].max()), anchored)
@@ -422,13 +425,9 @@ def tf_idf(
     features: Iterable[str], index: Mapping[str, int], idf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sublinear TF-IDF of the known features, L2-normalised (as TfidfVectorizer does)."""
-    counts: dict[int, int] = {}
-    for feature in features:
-        column = index.get(feature)
-        if column is not None:
-            counts[column] = counts.get(column, 0) + 1
-    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-    values = 1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    known = [(index[f], n) for f, n in Counter(features).items() if f in index]
+    columns = np.array([c for c, _ in known], dtype=np.int64)
+    values = 1 + np.log(np.array([n for _, n in known], dtype=np.float32))
     values *= idf[columns]
     norm = float(np.linalg.norm(values))
     return columns, values / norm if norm else values
