@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.assistant import CHAT_REPLIES, FaqEngine, Reader, cached_model
+from bot.domain.assistant import CHAT_REPLIES, LEXICON_FILE, FaqEngine, Reader, cached_model
 from bot.domain.calendar import load_calendar, shipped_calendar_path
 from bot.domain.evaluation import cross_validate, evaluate, read_questions, report_of
 from bot.domain.faq import CHAT_TOPICS, FaqError, load_faq
-from bot.domain.matching import FaqMatcher, Model, colloquial_bases
+from bot.domain.matching import FaqMatcher, Lexicon, Model, colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
 from bot.local_api import html_to_text
 
@@ -280,13 +280,16 @@ def test_unscheduled_results_say_they_are_not_out_yet(engine):
 
 def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, tmp_path):
     pairs = [(e.topic, e.question) for e in engine.content.examples[::4]]
+    lexicon = Lexicon.load(LOCALES_DIR / LEXICON_FILE)
+    normaliser = engine.matcher.normaliser
     path = tmp_path / "model.npz"
-    trained = cached_model(pairs, engine.matcher.normaliser, path)
-    loaded = cached_model(pairs, engine.matcher.normaliser, path)
+    here = cached_model(pairs, lexicon, normaliser, None)  # trained in this process
+    saved = cached_model(pairs, lexicon, normaliser, path)  # in a child, then read back
+    assert path.is_file()
     question = "kapan token dikirim lewat sms?"
-    assert FaqMatcher(loaded, engine.matcher.normaliser).signals(question) == FaqMatcher(
-        trained, engine.matcher.normaliser
-    ).signals(question)
+    assert FaqMatcher(saved, normaliser).signals(question) == FaqMatcher(here, normaliser).signals(
+        question
+    )
     path.write_bytes(b"not a model")
-    again = cached_model(pairs, engine.matcher.normaliser, path)
-    assert again.classes == trained.classes and Model.load(path).labels == trained.labels
+    again = cached_model(pairs, lexicon, normaliser, path)
+    assert again.classes == here.classes and Model.load(path).labels == here.labels

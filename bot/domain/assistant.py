@@ -4,8 +4,10 @@ import contextlib
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -118,26 +120,37 @@ def trained_matcher(
     key = hashlib.sha256(shape.encode()).hexdigest()[:20]
     if key not in _TRAINED:
         _TRAINED[key] = cached_model(
-            pairs, normaliser, cache / f"faq-model-{key}.npz" if cache else None
+            pairs, lexicon, normaliser, cache / f"faq-model-{key}.npz" if cache else None
         )
     return FaqMatcher(_TRAINED[key], normaliser, thresholds)
 
 
-def cached_model(pairs: list[tuple[str, str]], normaliser: Normaliser, path: Path | None) -> Model:
-    """The model saved at ``path``, else a newly trained one (saved there when possible)."""
-    if path is not None and path.is_file():
-        try:
-            return Model.load(path)
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable: train again and overwrite it
-    model = train(pairs, normaliser)
+def cached_model(
+    pairs: list[tuple[str, str]], lexicon: Lexicon, normaliser: Normaliser, path: Path | None
+) -> Model:
+    """The model saved at ``path``, else one trained in a child process and saved there.
+
+    Without a path (or when the child fails) it is trained here.
+    """
     if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            model.save(partial)
-            partial.replace(path)  # atomic: a concurrent reader sees all or nothing
-    return model
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            return Model.load(path)  # missing or unreadable: train (again)
+        with contextlib.suppress(OSError, RuntimeError):
+            # scikit-learn and training cost about 100 MB that would stay in this process.
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(1, mp_context=spawn) as child:
+                child.submit(train_and_save, pairs, lexicon, path).result()
+            return Model.load(path)
+    return train(pairs, normaliser)
+
+
+def train_and_save(pairs: list[tuple[str, str]], lexicon: Lexicon, path: Path) -> None:
+    """Train a model and write it to ``path`` atomically (a reader sees all or nothing)."""
+    model = train(pairs, Normaliser(lexicon, place_words()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    model.save(partial)
+    partial.replace(path)
 
 
 class FaqEngine:

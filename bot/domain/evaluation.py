@@ -14,7 +14,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedGroupKFold
 
 from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE, Example
-from bot.domain.matching import FaqMatcher, Match, Normaliser, Signals, Thresholds, decide
+from bot.domain.matching import (
+    NOT_TOPICS,
+    FaqMatcher,
+    Match,
+    Normaliser,
+    Signals,
+    Thresholds,
+    decide,
+)
 
 SMALL_TALK = "small-talk"  # in a question set: any small-talk reply is right
 ALL = "all"
@@ -52,25 +60,28 @@ class Tally:
     not_answered: int = 0  # out of scope or small talk, and no census topic answered
     honest: int = 0  # out of scope: the fallback or small talk; small talk: a small-talk reply
 
-    def add(self, expected: str, match: Match) -> None:
-        """Count one question with its expected label."""
+    def add(self, expected: str, match: Match) -> bool:
+        """Count one question with its expected label; whether the reply was a good one."""
         answered = match.topic if match.outcome == "answer" else None
         self.questions += 1
-        self.confident_wrong += answered is not None and answered != expected
+        wrong = answered is not None and answered != expected
+        self.confident_wrong += wrong
         if expected == OUT_OF_SCOPE:
             self.out_of_scope += 1
             self.not_answered += answered is None
             self.honest += match.outcome in ("fallback", "chat")
-        elif expected == SMALL_TALK or expected in CHAT_TOPICS:
+            return not wrong
+        if expected == SMALL_TALK or expected in CHAT_TOPICS:
             self.small_talk += 1
             self.not_answered += answered is None
             self.honest += match.outcome == "chat"
-        else:
-            self.in_scope += 1
-            self.confident_right += answered == expected
-            offered = match.outcome == "clarify" and expected in {c.topic for c in match.candidates}
-            self.helpful += answered == expected or offered
-            self.top1 += bool(match.candidates) and match.candidates[0].topic == expected
+            return not wrong
+        self.in_scope += 1
+        self.confident_right += answered == expected
+        offered = match.outcome == "clarify" and expected in {c.topic for c in match.candidates}
+        self.helpful += answered == expected or offered
+        self.top1 += bool(match.candidates) and match.candidates[0].topic == expected
+        return answered == expected or offered
 
     def value(self) -> int:
         """What the threshold search maximises: people helped, honestly."""
@@ -111,30 +122,24 @@ class Report:
         return self.tallies.setdefault(ALL, Tally())
 
     def add(self, question: str, expected: str, lang: str, match: Match) -> None:
-        """Count one question."""
-        self.overall.add(expected, match)
+        """Count one question; keep it as a miss unless it was helped or honestly declined."""
         self.tallies.setdefault(lang, Tally()).add(expected, match)
-        answered = match.topic if match.outcome == "answer" else None
-        best = match.candidates[0].topic if match.candidates else None
-        guess = answered or best
-        is_topic = expected not in (OUT_OF_SCOPE, SMALL_TALK, *CHAT_TOPICS)
-        if is_topic and guess is not None and guess != expected:
-            self.confusions[(min(expected, guess), max(expected, guess))] += 1
-        helped = answered == expected or (
-            match.outcome == "clarify" and expected in {c.topic for c in match.candidates}
+        if self.overall.add(expected, match):
+            return
+        self.misses.append(
+            {
+                "q": question,
+                "lang": lang,
+                "expected": expected,
+                "outcome": match.outcome,
+                "topic": match.topic,
+                "candidates": [c.topic for c in match.candidates],
+            }
         )
-        honest = not is_topic and answered is None
-        if not (helped or honest) or (answered is not None and answered != expected):
-            self.misses.append(
-                {
-                    "q": question,
-                    "lang": lang,
-                    "expected": expected,
-                    "outcome": match.outcome,
-                    "topic": match.topic,
-                    "candidates": [c.topic for c in match.candidates],
-                }
-            )
+        guess = match.topic if match.outcome == "answer" else None
+        guess = guess or (match.candidates[0].topic if match.candidates else None)
+        if expected not in NOT_TOPICS and guess is not None and guess != expected:
+            self.confusions[(min(expected, guess), max(expected, guess))] += 1
 
     def summary(self) -> dict[str, Any]:
         """Figures overall, per language, and the most confused topic pairs."""

@@ -76,7 +76,7 @@ class FaqContent:
 
     def labels(self) -> frozenset[str]:
         """Every label an example may carry."""
-        return frozenset(self.topics) | {OUT_OF_SCOPE, *CHAT_TOPICS}
+        return example_labels(self.topics)
 
 
 def pick_variant(texts: Mapping[str, Mapping[str, str]], lang: str, access: str) -> str:
@@ -114,6 +114,11 @@ def text_variants(value: Any, where: str) -> dict[str, str]:
     if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
         return dict(value)
     raise FaqError(f"{where}: must be a text or a table of texts by access method")
+
+
+def example_labels(topic_ids: Iterable[str]) -> frozenset[str]:
+    """The labels an example may carry: a topic id, out-of-scope or a small-talk label."""
+    return frozenset(topic_ids) | {OUT_OF_SCOPE, *CHAT_TOPICS}
 
 
 def load_examples(
@@ -189,7 +194,7 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
         missing = [r for r in topic.related if r not in topics]
         if missing:
             raise FaqError(f"faq-topics.toml: {topic.id}: unknown related topics {missing}")
-    labels = frozenset(topics) | {OUT_OF_SCOPE, *CHAT_TOPICS}
+    labels = example_labels(topics)
     examples = load_examples(locales_dir, languages, labels)
     without = sorted(labels - {e.topic for e in examples})
     if without:

@@ -4,8 +4,9 @@ Pipeline: Unicode and chat-spelling normalisation -> slang / Kupang Malay lexico
 stopwords -> typo repair against the examples' vocabulary (RapidFuzz) -> Indonesian
 stemming (Sastrawi); English questions keep their own words (English stopwords, no
 Indonesian lexicon or stemming). Two models learn from every example question: a linear
-classifier (scikit-learn's logistic regression over TF-IDF of the normalised words, word
-pairs and character n-grams) and the nearest example in the same space. An answer needs
+classifier (scikit-learn's linear SVM over TF-IDF of the normalised words, word pairs and
+character n-grams, its scores turned into probabilities by a softmax) and the nearest
+example in the same space. An answer needs
 both to agree, a clear lead over the runner-up and a near example; thresholds come from
 grouped cross-validation (bot/domain/evaluation.py) and live in locales/faq-thresholds.toml.
 Out-of-scope and small talk are labels like any topic, so they compete on equal terms.
