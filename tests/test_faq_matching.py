@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -293,3 +295,18 @@ def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, 
     path.write_bytes(b"not a model")
     again = cached_model(pairs, lexicon, normaliser, path)
     assert again.classes == here.classes and Model.load(path).labels == here.labels
+
+
+def test_the_bots_process_never_loads_scikit_learn():
+    # It costs seconds and about 100 MB; only training and cross-validation need it.
+    script = (
+        "import sys, bot.cli\n"
+        "from bot.domain.assistant import FaqEngine\n"
+        "from bot.i18n import LOCALES_DIR, load_i18n\n"
+        "FaqEngine.load(LOCALES_DIR, load_i18n().codes).match('kapan sensus online ditutup')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sklearn')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedGroupKFold
 
 from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE, Example
 from bot.domain.matching import (
@@ -190,6 +187,11 @@ def evaluate(matcher: FaqMatcher, rows: Iterable[dict[str, Any]]) -> Report:
 
 def near_duplicate_groups(texts: Sequence[str]) -> np.ndarray:
     """A group number per text; phrasings closer than NEAR_DUPLICATE share a group."""
+    # Imported here: the bot's process (which imports this module through the CLI) never
+    # needs scikit-learn, and importing it costs seconds and tens of MB.
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+
     vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(
         [t.lower() for t in texts]
     )
@@ -203,6 +205,8 @@ def cross_validate(
     examples: Sequence[Example], normaliser: Normaliser, folds: int = 5
 ) -> list[Signals]:
     """Every example's signals from a matcher trained on the folds it is not in."""
+    from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415 (see above)
+
     texts = [e.question for e in examples]
     labels = [e.topic for e in examples]
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
