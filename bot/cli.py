@@ -17,12 +17,20 @@ import bot
 from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings, parse_moment, read_text
 from bot.doctor import FAIL, diagnose, reach_bot_api
-from bot.domain.assistant import CLARIFY, FaqEngine, Reader, fallback_message
+from bot.domain.assistant import THRESHOLDS_FILE, FaqEngine, Reader, Reply
 from bot.domain.audience import parse_audience
 from bot.domain.broadcasts import ACTIONS as STEERING
-from bot.domain.calendar import CalendarError, load_calendar
+from bot.domain.calendar import Calendar, CalendarError, load_calendar
 from bot.domain.clock import Clock, FixedClock
-from bot.domain.evaluation import evaluate, read_questions
+from bot.domain.evaluation import (
+    Report,
+    cross_validate,
+    evaluate,
+    fit_thresholds,
+    read_questions,
+    report_of,
+    thresholds_comment,
+)
 from bot.domain.faq import load_faq
 from bot.domain.guide import load_guide
 from bot.domain.statistics import PERIODS, VIEWS, csv_text
@@ -77,19 +85,7 @@ def parser() -> argparse.ArgumentParser:
     shell.add_argument("--user-id", type=int, default=1, help="your pretend Telegram user id")
     shell.add_argument("--name", default="Warga", help="your pretend first name")
     shell.add_argument("--telegram-lang", default="id", help="your pretend app language")
-    faq = commands.add_parser("faq", help="ask the FAQ or evaluate it on a question set")
-    faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
-    ask = faq_commands.add_parser("ask", help="answer one question ('-': one per line on stdin)")
-    ask.add_argument("--lang", help="language of the answer (default SENSUS_DEFAULT_LANG)")
-    ask.add_argument("--json", action="store_true", help="print a JSON object")
-    ask.add_argument("question", nargs="?", default="-", help="the question, or - for stdin")
-    evaluate = faq_commands.add_parser("eval", help="accuracy on a JSON-lines question set")
-    evaluate.add_argument("file", type=Path, help="e.g. ../shared/sp2020/faq-dev.jsonl")
-    evaluate.add_argument("--misses", action="store_true", help="also list every miss")
-    unanswered = faq_commands.add_parser(
-        "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
-    )
-    unanswered.add_argument("--limit", type=int, default=100)
+    add_faq_commands(commands)
     broadcast = commands.add_parser(
         "broadcast", help="queue a staff broadcast, show status, or pause/resume/cancel one"
     )
@@ -147,6 +143,38 @@ def parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add_i18n_commands(commands)
     return root
+
+
+def add_faq_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """``faq ask|eval|unanswered``."""
+    faq = commands.add_parser("faq", help="ask the FAQ or evaluate it on a question set")
+    faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
+    ask = faq_commands.add_parser("ask", help="answer one question ('-': one per line on stdin)")
+    ask.add_argument("--lang", help="language of the answer (default SENSUS_DEFAULT_LANG)")
+    ask.add_argument("--json", action="store_true", help="print a JSON object")
+    ask.add_argument("question", nargs="?", default="-", help="the question, or - for stdin")
+    evaluate = faq_commands.add_parser(
+        "eval", help="accuracy on a JSON-lines question set, or cross-validated on the examples"
+    )
+    evaluate.add_argument("file", type=Path, nargs="?", help='lines of {"q": ..., "topic": ...}')
+    evaluate.add_argument(
+        "--cv",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="K",
+        help="grouped K-fold cross-validation over locales/*/examples (default K: 5)",
+    )
+    evaluate.add_argument(
+        "--write-thresholds",
+        action="store_true",
+        help=f"with --cv: fit the decision thresholds and write locales/{THRESHOLDS_FILE}",
+    )
+    evaluate.add_argument("--misses", action="store_true", help="also list every miss")
+    unanswered = faq_commands.add_parser(
+        "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
+    )
+    unanswered.add_argument("--limit", type=int, default=100)
 
 
 def add_i18n_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -292,49 +320,94 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     i18n = load_i18n(settings.locales_dir)
     engine = FaqEngine.load(settings.locales_dir, i18n.codes)
     if args.faq_command == "eval":
-        try:
-            rows = read_questions(args.file)
-        except (OSError, ValueError) as error:
-            return fail(f"{args.file}: {error}")
-        report = evaluate(engine.matcher, rows)
-        print(json.dumps(report.summary(), indent=2))
-        if args.misses:
-            for miss in report.misses:
-                print(json.dumps(miss, ensure_ascii=False))
-        return 0
+        return faq_eval(engine, args, settings.locales_dir)
     lang = args.lang or settings.default_lang
     if lang not in i18n.languages:
         return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
     t = i18n.translator(lang)
     reader = Reader(lang, t.language.cldr, settings.timezone, t._)
-    calendar = load_calendar(settings.calendar_path)
+    calendar = asyncio.run(calendar_in_force(settings))
     now = settings.now or Clock().now()
     questions = sys.stdin if args.question == "-" else [args.question]
     for line in questions:
         question = line.strip()
         if not question:
             continue
-        match = engine.match(question)
-        topic = engine.topic(match.topic) if match.topic else None
-        if topic is not None:
-            answer = engine.answer(topic, reader, calendar, now)
-        elif match.outcome == "clarify":
-            titles = [engine.content.topics[c.topic].title(lang) for c in match.candidates]
-            answer = f"{t._(CLARIFY)} {' / '.join(titles)}"
-        else:
-            answer = fallback_message(t._, calendar)
+        reply = engine.reply(question, reader, calendar, now)
+        text = reply_text(reply)
         if args.json or args.question == "-":
             record = {
                 "question": question,
                 "lang": lang,
-                "topic": match.topic,
-                "score": match.score,
-                "answer": html_to_text(answer),
+                "outcome": reply.outcome,
+                "topic": reply.match.topic if reply.outcome == "answer" else None,
+                "candidates": [c.topic for c in reply.choices]
+                if reply.outcome == "clarify"
+                else [],
+                "score": reply.match.score,
+                "answer": text,
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(html_to_text(answer))
+            print(text)
     return 0
+
+
+def reply_text(reply: Reply) -> str:
+    """A reply as plain text: its message, then the offered topics as a list."""
+    lines = [html_to_text(reply.text)]
+    if reply.outcome == "clarify":
+        lines += [f"• {choice.title}" for choice in reply.choices]
+    return "\n".join(lines)
+
+
+def faq_eval(engine: FaqEngine, args: argparse.Namespace, locales_dir: Path) -> int:
+    """``faq eval FILE`` and ``faq eval --cv [K] [--write-thresholds]``."""
+    if args.cv is None:
+        if args.write_thresholds:
+            return fail("--write-thresholds needs --cv")
+        if args.file is None:
+            return fail("give a question file, or --cv to cross-validate the examples")
+        try:
+            rows = read_questions(args.file, engine.content.labels())
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return fail(f"{args.file}: {error}")
+        return show_report(evaluate(engine.matcher, rows), args.misses)
+    if args.cv < 2:
+        return fail("--cv: K must be at least 2")
+    examples = engine.content.examples
+    # The folds' matchers learn their own vocabulary from their training examples only.
+    signals = cross_validate(examples, engine.matcher.normaliser, args.cv)
+    thresholds = engine.matcher.thresholds
+    if args.write_thresholds:
+        thresholds = fit_thresholds(examples, signals)
+    report = report_of(examples, signals, thresholds)
+    if args.write_thresholds:
+        path = locales_dir / THRESHOLDS_FILE
+        path.write_text(thresholds.toml(thresholds_comment(report, args.cv)), encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    return show_report(report, args.misses)
+
+
+def show_report(report: Report, misses: bool) -> int:
+    """Print an evaluation's figures (and its misses)."""
+    print(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    if misses:
+        for miss in report.misses:
+            print(json.dumps(miss, ensure_ascii=False))
+    return 0
+
+
+async def calendar_in_force(settings: Settings) -> Calendar:
+    """The calendar staff applied in the database, else the configured one (as the bot)."""
+    configured = load_calendar(settings.calendar_path)
+    if not settings.db_path.is_file():
+        return configured
+    repository = await open_database(settings.db_path)
+    try:
+        return (await active_calendar(repository, configured))[0]
+    finally:
+        await repository.close()
 
 
 async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:

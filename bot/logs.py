@@ -44,6 +44,6 @@ def setup_logging(
     privacy = PrivacyFilter(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(privacy)
-        handler.setLevel(level)  # some libraries (bm25s) set their own loggers to DEBUG
+        handler.setLevel(level)  # some libraries set their own loggers to DEBUG
     # httpx logs every request URL, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -27,7 +27,7 @@ from bot.i18n import SOURCE_LANGUAGE, Language, load_languages, read_catalog
 CODE_ROOT = Path(__file__).resolve().parent.parent
 BUTTON_LIMIT = 30  # characters: longer labels wrap or are cut on a phone
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message, after HTML
-EXAMPLE_LIMIT = 300
+EXAMPLE_LIMIT = 600  # residents write long stories; the bot reads the first 4,096 anyway
 EXAMPLES_PER_TOPIC = 10  # a topic's example questions count as covered from this many
 REVIEW_FILE = "review.toml"
 

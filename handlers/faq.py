@@ -20,12 +20,11 @@ from telegram.ext import (
 )
 
 from bot.context import SensusContext
-from bot.domain.assistant import CLARIFY, fallback_message
+from bot.domain.assistant import Choice, Reply, fallback_message
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import Topic
-from bot.domain.matching import Match
 from handlers.helpdesk import offer_person
-from handlers.ui import keyboard
+from handlers.ui import keyboard, main_menu
 
 # Shown for an empty inline query, so "@bot" alone offers the most useful cards.
 POPULAR = ("schedule-overview", "how-to-fill-online", "scam-warning", "officer-identity",
@@ -41,17 +40,18 @@ def topic_answer(context: SensusContext, topic: Topic) -> str:
 
 def answer_keyboard(context: SensusContext, topic: Topic) -> InlineKeyboardMarkup:
     """Related topics, then 👍/👎 for this answer."""
-    faq = context.services.faq
-    lang = context.t.code
-    rows = [
-        [(related.title(lang), Callback("faq", "show", related.id))]
-        for related in (faq.topic(r) for r in topic.related[:3])
-        if related is not None
-    ]
-    rows.append(
-        [("👍", Callback("faq", "up", topic.id)), ("👎", Callback("faq", "down", topic.id))]
-    )
-    return keyboard(rows)
+    related = context.services.faq.choices(topic.related, context.t.code)
+    return keyboard([*choice_rows(related), vote_row(topic.id)])
+
+
+def vote_row(topic_id: str) -> list[tuple[str, Callback]]:
+    """👍/👎 for an answer."""
+    return [("👍", Callback("faq", "up", topic_id)), ("👎", Callback("faq", "down", topic_id))]
+
+
+def choice_rows(choices: tuple[Choice, ...]) -> list[list[tuple[str, Callback]]]:
+    """One button row per offered topic."""
+    return [[(choice.title, Callback("faq", "show", choice.topic))] for choice in choices]
 
 
 def topics_menu(context: SensusContext) -> InlineKeyboardMarkup:
@@ -94,10 +94,13 @@ async def ask(update: Update, context: SensusContext) -> None:
         return
     question = question_text(message, bot.username)
     services = context.services
-    match = services.faq.match(question)
-    best = match.topic or (match.candidates[0].topic if match.candidates else None)
-    await services.repo.record_question(context.t.code, match.outcome, best, services.clock.now())
-    if match.outcome != "answer":
+    now = services.clock.now()
+    reply = services.faq.reply(question, context.reader, services.calendar, now)
+    match = reply.match
+    if match.outcome != "chat":  # the statistics count questions, not small talk
+        best = match.topic or (match.candidates[0].topic if match.candidates else None)
+        await services.repo.record_question(context.t.code, match.outcome, best, now)
+    if match.outcome in ("clarify", "fallback"):
         await services.repo.record_unanswered(
             question,
             context.t.code,
@@ -107,45 +110,31 @@ async def ask(update: Update, context: SensusContext) -> None:
             services.clock.now(),
         )
     if not private:
-        await reply_in_group(message, context, match)
+        # In a group: no buttons, so no "did you mean" either.
+        shown = fallback_text(context) if match.outcome == "clarify" else reply.text
+        await message.reply_text(shown)
         return
-    if match.outcome == "answer" and match.topic:
-        topic = services.faq.topic(match.topic)
-        assert topic is not None
-        await message.reply_text(
-            topic_answer(context, topic), reply_markup=answer_keyboard(context, topic)
+    await message.reply_text(reply.text, reply_markup=reply_keyboard(context, reply))
+
+
+def reply_keyboard(context: SensusContext, reply: Reply) -> InlineKeyboardMarkup:
+    """The buttons under a reply in a private chat."""
+    match = reply.match
+    if match.outcome == "answer" and match.topic is not None:
+        return keyboard([*choice_rows(reply.choices), vote_row(match.topic)])
+    if match.outcome == "clarify":
+        return offer_person(
+            context.t,
+            keyboard(
+                [
+                    *choice_rows(reply.choices),
+                    [(context.t._("❌ Bukan semuanya"), Callback("faq", "none"))],
+                ]
+            ),
         )
-    elif match.outcome == "clarify":
-        await message.reply_text(
-            context.t._(CLARIFY),
-            reply_markup=clarify_keyboard(context, match),
-        )
-    else:
-        await message.reply_text(
-            fallback_text(context), reply_markup=offer_person(context.t, topics_menu(context))
-        )
-
-
-def clarify_keyboard(context: SensusContext, match: Match) -> InlineKeyboardMarkup:
-    """The 2-3 likeliest topics, and a way out."""
-    faq = context.services.faq
-    lang = context.t.code
-    rows = []
-    for candidate in match.candidates[:3]:
-        topic = faq.topic(candidate.topic)
-        if topic is not None:
-            rows.append([(topic.title(lang), Callback("faq", "show", topic.id))])
-    rows.append([(context.t._("❌ Bukan semuanya"), Callback("faq", "none"))])
-    return offer_person(context.t, keyboard(rows))
-
-
-async def reply_in_group(message: Message, context: SensusContext, match: Match) -> None:
-    """In a group: the answer without buttons, or the short honest fallback."""
-    topic = context.services.faq.topic(match.topic) if match.topic else None
-    if match.outcome == "answer" and topic is not None:
-        await message.reply_text(topic_answer(context, topic))
-    else:
-        await message.reply_text(fallback_text(context))
+    if match.outcome == "chat":  # the main menu offers "🙋 Tanya petugas" too
+        return main_menu(context.t)
+    return offer_person(context.t, topics_menu(context))
 
 
 async def show_topic(update: Update, context: SensusContext) -> None:
@@ -232,7 +221,8 @@ async def inline_cards(update: Update, context: SensusContext) -> None:
     faq = context.services.faq
     if inline.query.strip():
         match = faq.match(inline.query)
-        ids = [c.topic for c in match.candidates] if match.outcome != "fallback" else []
+        offered = match.outcome in ("answer", "clarify")
+        ids = [c.topic for c in match.candidates] if offered else []
     else:
         ids = list(POPULAR)
     footer = context.t._("— Sensus Penduduk 2020 · tanya @{bot}").format(bot=context.bot.username)

@@ -17,10 +17,32 @@ def test_ask_reads_questions_from_stdin_and_writes_json_lines():
         "faq", "ask", "--lang", "en", "-", stdin="kapan sensus online ditutup?\nharga beras\n"
     )
     first, second = (json.loads(line) for line in out.splitlines())
-    assert set(first) == {"question", "lang", "topic", "score", "answer"}
-    assert (first["topic"], first["lang"]) == ("online-when", "en")
+    assert set(first) == {"question", "lang", "outcome", "topic", "candidates", "score", "answer"}
+    assert (first["outcome"], first["topic"], first["lang"]) == ("answer", "online-when", "en")
     assert "March 31, 2020" in first["answer"] and "<b>" not in first["answer"]
-    assert second["topic"] is None and "only help with the" in second["answer"]
+    assert (second["outcome"], second["topic"], second["candidates"]) == ("fallback", None, [])
+    assert "only help with the" in second["answer"]
+
+
+def test_ask_reports_choices_and_small_talk_and_survives_titles_with_markup():
+    out = sensus("faq", "ask", "--json", "-", stdin="sandi token password\nhalo\n")
+    clarify, chat = (json.loads(line) for line in out.splitlines())
+    assert clarify["outcome"] == "clarify" and clarify["topic"] is None
+    assert "token-secret" in clarify["candidates"] and 2 <= len(clarify["candidates"]) <= 3
+    assert "Jaga token & sandi" in clarify["answer"]  # the title as text, once
+    assert (chat["outcome"], chat["candidates"]) == ("chat", [])
+    assert chat["answer"].startswith("Halo! Saya asisten Sensus Penduduk 2020")
+    text = sensus("faq", "ask", "sandi token password")
+    assert text.splitlines()[0] == "Maksud Anda salah satu dari ini?"
+    assert "• Jaga token & sandi" in text.splitlines()
+
+
+def test_ask_uses_the_calendar_staff_applied(tmp_path):
+    env = {"SENSUS_DB": str(tmp_path / "s.db")}
+    revised = str(ROOT / "bot" / "calendars" / "sp2020-revisi.toml")
+    run_cli("calendar", "apply", revised, "--yes", env=env)
+    out = sensus("faq", "ask", "kapan sensus online ditutup?", env=env)
+    assert "29 Mei 2020" in out
 
 
 def test_ask_follows_the_selected_calendar():
@@ -30,10 +52,36 @@ def test_ask_follows_the_selected_calendar():
     assert "29 Mei 2020" in out
 
 
-def test_eval_reports_the_figures():
-    report = json.loads(sensus("faq", "eval", str(ROOT / "bench" / "faq-holdout.jsonl")))
-    assert report["questions"] == report["in_scope"] + report["out_of_scope"] > 0
-    assert 0.9 <= report["top1_accuracy"] <= 1
+def test_eval_reports_the_figures_with_out_of_scope_and_small_talk_lines(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    lines = [
+        {"q": "kapan sensus online ditutup?", "topic": "online-when", "lang": "id"},
+        {"q": "harga beras di pasar", "topic": "out-of-scope", "lang": "id"},
+        {"q": "thanks a lot", "topic": "small-talk", "lang": "en"},
+    ]
+    questions.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = json.loads(sensus("faq", "eval", str(questions)))
+    assert (report["in_scope"], report["out_of_scope"], report["small_talk"]) == (1, 1, 1)
+    assert report["confident_right"] == 1 and report["confident_wrong"] == 0
+    assert report["out_of_scope_fallback"] == 1
+    assert set(report["languages"]) == {"id", "en"}
+
+
+def test_eval_refuses_an_unknown_topic_naming_the_line(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"q": "a", "topic": "online-when"}\n{"q": "b", "topic": "nope"}\n')
+    done = run_cli("faq", "eval", str(questions), check=False)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "line 2: unknown topic 'nope'" in done.stderr
+
+
+def test_eval_cross_validates_the_examples_per_language():
+    report = json.loads(sensus("faq", "eval", "--cv", "2"))
+    assert set(report["languages"]) == {"id", "en", "mkn"}
+    for figures in (report, *report["languages"].values()):
+        assert 0 < figures["confident_right"] <= figures["helpful"] <= 1
+        assert 0 <= figures["confident_wrong"] <= 0.05
+    assert report["most_confused"] and len(report["most_confused"][0]["topics"]) == 2
 
 
 def test_unanswered_lists_what_residents_asked_without_an_answer(tmp_path):

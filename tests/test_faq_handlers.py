@@ -58,19 +58,18 @@ async def test_the_answer_comes_in_the_users_language_whatever_the_question_lang
 
 async def test_an_ambiguous_question_offers_choices(bot: RunningBot):
     ani = bot.person(2004)
-    shown = await ani.send("token?")
+    shown = await ani.send("sandi token password")
     assert shown[0]["text"] == "Maksud Anda salah satu dari ini?"
-    assert ani.buttons() == [
-        "Apa itu token?",
-        "Token tidak masuk",
-        "Kapan token dikirim?",
+    offered = ani.buttons()
+    assert "Jaga token & sandi" in offered and offered[-2:] == [
         "❌ Bukan semuanya",
         "🙋 Tanya petugas",
     ]
-    shown = await ani.press("Apa itu token?")
-    assert "kode rahasia" in shown[-1]["text"]
+    assert 4 <= len(offered) <= 5
+    shown = await ani.press("Jaga token & sandi")
+    assert "Token Anda rahasia" in shown[-1]["text"]
 
-    await ani.send("token?")
+    await ani.send("sandi token password")
     shown = await ani.press("Bukan semuanya")
     assert "hanya bisa membantu soal" in shown[0]["text"]
     assert "📅 Jadwal" in ani.buttons()
@@ -93,17 +92,36 @@ async def test_unanswered_questions_are_kept_for_staff_without_identity_numbers(
     shown = await ani.send("kapan kapal ke Rote berangkat? tiket atas nama 5371012345670001")
     assert "Pemeriksaan NIK 5371••••••••0001" in shown[0]["text"]  # the guard took it
     await ani.send("kapan kapal ke Rote berangkat?")
-    await ani.send("token?")
+    await ani.send("sandi token password")
     await ani.send("kapan sensus online ditutup?")  # answered: not kept
+    await ani.send("terima kasih")  # small talk: not kept
     kept = await bot.services.repo.unanswered()
     assert [(q.outcome, q.lang) for q in kept] == [("clarify", "id"), ("fallback", "id")]
-    assert kept[0].text == "token?" and kept[0].best_topic is not None
+    assert kept[0].text == "sandi token password" and kept[0].best_topic is not None
     assert kept[1].text == "kapan kapal ke Rote berangkat?"
     with sqlite3.connect(db_path) as raw:
         dump = "\n".join(raw.iterdump())
         columns = [row[1] for row in raw.execute("PRAGMA table_info(unanswered_questions)")]
     assert "5371012345670001" not in dump
     assert "user_id" not in columns  # kept anonymously
+
+
+async def test_small_talk_gets_a_short_friendly_reply_with_the_menu(bot: RunningBot):
+    mary = bot.person(2011, "Mary", language_code="en")
+    await mary.send("/start")
+    await mary.press("English")
+    shown = await mary.send("hello")
+    assert shown[0]["text"].startswith("Hello! I am the 2020 Population Census assistant")
+    assert "❓ Topik pertanyaan" not in mary.buttons() and len(mary.buttons()) == 8  # main menu
+    shown = await mary.send("I want a person")
+    assert "Ask the staff" in shown[0]["text"] and "+62 812-9905-2020" in shown[0]["text"]
+    assert "only help with" not in shown[0]["text"]
+
+    yos = bot.person(2012, "Yos")
+    await yos.send("/start")
+    await yos.press("Bahasa Kupang")
+    shown = await yos.send("makasih e")
+    assert shown[0]["text"].startswith("Sama-sama!")
 
 
 async def test_topics_menu_from_the_main_menu(bot: RunningBot):

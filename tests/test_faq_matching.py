@@ -1,21 +1,27 @@
 """FAQ normalisation, matching, content and accuracy, without Telegram."""
 
+import json
+import shutil
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.assistant import FaqEngine, Reader
+from bot.domain.assistant import CHAT_REPLIES, LEXICON_FILE, FaqEngine, Reader, cached_model
 from bot.domain.calendar import load_calendar, shipped_calendar_path
-from bot.domain.evaluation import evaluate, read_questions
-from bot.domain.matching import colloquial_bases
+from bot.domain.evaluation import cross_validate, evaluate, read_questions, report_of
+from bot.domain.faq import CHAT_TOPICS, FaqError, load_faq
+from bot.domain.matching import FaqMatcher, Lexicon, Model, colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
 from bot.telegram_text import html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT.parent / "shared" / "sp2020" / "faq-dev.jsonl"
 HOLDOUT = ROOT / "bench" / "faq-holdout.jsonl"
+CALENDAR = load_calendar(shipped_calendar_path("sp2020"))
 CALENDARS = ["sp2020", "sp2020-revisi"]
 WITA = ZoneInfo("Asia/Makassar")
 # Before any token, online open in both calendars, between online and field, after all.
@@ -63,19 +69,43 @@ def engine() -> FaqEngine:
         ("ciri2 petugas", ["ciri", "ciri", "petugas"]),
         ("tolonggg", []),  # a stopword once the repeated letters are folded
         ("buka https://sensus.bps.go.id/login ya", ["buka", "situs"]),
-        ("Halo min, TERIMA KASIH!", ["kasih"]),
+        ("Halo min, TERIMA KASIH!", ["halo", "terima", "kasih"]),  # small talk is kept
+        # Stopwords go after the lexicon rewrite, so chat spellings of them go too.
+        ("katong yg tp jg sa isi", ["isi"]),
+        # Kupang pronouns and the possessive.
+        ("dong pung kk", ["punya", "kk"]),
+        ("beta pung ana", ["saya", "punya", "anak"]),
+        ("ngapain ikut sensus", ["ngapain", "ikut", "sensus"]),  # not "kenapa"
     ],
 )
 def test_words_fold_case_slang_kupang_repetition_and_addresses(engine, text, words):
     assert engine.matcher.normaliser.words(text) == words
 
 
+def test_english_is_read_as_english(engine):
+    normaliser = engine.matcher.normaliser
+    # English stopwords go, English words are not stemmed as Indonesian ("questions" is not
+    # "question" + "-s" in Sastrawi's eyes, "son" is not Kupang "sonde") and known words
+    # join the Indonesian examples' stems.
+    assert normaliser.tokens("When does the online census close?") == [
+        "kapan", "online", "sensus", "tutup",
+    ]  # fmt: skip
+    assert normaliser.tokens("my son has the questionnaire") == ["son", "questionnaire"]
+    assert normaliser.tokens("beta son dapa token") == ["saya", "tidak", "dapat", "token"]
+
+
+@pytest.mark.parametrize("word", ["acara", "sabu", "rote", "alor", "ende", "belu"])
+def test_typo_repair_leaves_real_words_and_place_names_alone(engine, word):
+    normaliser = engine.matcher.normaliser
+    assert normaliser.tokens(word) == [word]
+
+
 def test_tokens_repair_typos_stem_and_undo_colloquial_affixes(engine):
     tokens = engine.matcher.normaliser.tokens
-    assert tokens("pasword") == tokens("password")
+    assert tokens("passwrd") == tokens("password")  # a typo no example has
     assert tokens("mengisi") == ["isi"]
     assert tokens("tokennya") == ["token"]
-    assert tokens("diperpajang") == tokens("diperpanjang")
+    assert tokens("diperpanjanng") == tokens("diperpanjang")
     assert tokens("kebuka") == tokens("buka")
     assert tokens("beras") == ["beras"]  # a real word, not a typo of "berapa"
 
@@ -103,10 +133,54 @@ def test_clear_questions_get_a_confident_answer(engine, question, topic):
     assert (match.outcome, match.topic) == ("answer", topic)
 
 
-def test_a_question_that_fits_several_topics_equally_is_asked_back(engine):
-    match = engine.match("token?")
+def test_a_question_that_fits_several_topics_is_asked_back(engine):
+    match = engine.match("sandi token password")
     assert match.outcome == "clarify" and match.topic is None
-    assert {c.topic for c in match.candidates} == {"token-what", "token-when", "token-missing"}
+    assert 2 <= len(match.candidates) <= 3
+    assert "token-secret" in {c.topic for c in match.candidates}
+
+
+def test_a_clarify_reply_escapes_titles_in_its_text_and_offers_them_as_choices(engine):
+    reader = Reader("id", "id", WITA, lambda s: s)
+    reply = engine.reply("sandi token password", reader, CALENDAR, ONLINE_OPEN)
+    assert reply.outcome == "clarify"
+    assert "Jaga token & sandi" in [c.title for c in reply.choices]
+    assert html_to_text(reply.text) == "Maksud Anda salah satu dari ini?"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("halo", "chat-greeting"),
+        ("selamat pagi min", "chat-greeting"),
+        ("terima kasih", "chat-thanks"),
+        ("makasih e", "chat-thanks"),
+        ("thank you", "chat-thanks"),
+        ("oke sip", "chat-ack"),
+        ("sip", "chat-ack"),
+        ("ok", "chat-ack"),
+        ("ini bot?", "chat-who"),
+        ("who are you", "chat-who"),
+        ("mau bicara dengan petugas", "chat-human"),
+        ("I want a person", "chat-human"),
+        ("dadah", "chat-bye"),
+        ("bye", "chat-bye"),
+    ],
+)
+def test_small_talk_gets_a_friendly_reply_never_an_answer(engine, question, topic):
+    match = engine.match(question)
+    assert (match.outcome, match.topic) == ("chat", topic)
+    reply = engine.reply(question, Reader("en", "en", WITA, str), CALENDAR, ONLINE_OPEN)
+    assert "only help with" not in reply.text and "hanya bisa membantu" not in reply.text
+
+
+def test_every_small_talk_topic_has_a_reply_in_every_language():
+    i18n = load_i18n()
+    assert set(CHAT_REPLIES) == set(CHAT_TOPICS)
+    for code in ("en", "mkn"):
+        translate = i18n.translator(code)._
+        for message in CHAT_REPLIES.values():
+            assert translate(message) != message, (code, message)
 
 
 @pytest.mark.parametrize(
@@ -117,28 +191,61 @@ def test_a_question_that_fits_several_topics_equally_is_asked_back(engine):
         "what's the weather in Ende",
         "👍",
         "",
-        "halo",
+        "kapan kapal ke Rote berangkat?",
+        "acara apa malam ini",
     ],
 )
 def test_out_of_scope_and_empty_questions_fall_back(engine, question):
     assert engine.match(question).outcome == "fallback"
 
 
-# The issue's limits on the development set; the held-out set (66 questions written by the
-# developers, not used to write examples) guards against regressions more loosely.
-@pytest.mark.parametrize(
-    ("path", "top1", "wrong", "fallback"),
-    [(DEV_SET, 0.92, 0.03, 0.90), (HOLDOUT, 0.90, 0.05, 0.85)],
-    ids=["dev", "holdout"],
-)
-def test_accuracy_on_question_sets(engine, path, top1, wrong, fallback):
-    if not path.exists():
-        pytest.skip(f"{path} is not here (it lives in the shared folder beside the repo)")
-    report = evaluate(engine.matcher, read_questions(path))
-    assert report.top1_accuracy >= top1, report.misses
-    assert report.answered_accuracy >= top1 - 0.02, report.misses
-    assert report.confident_wrong_rate <= wrong, report.misses
-    assert report.fallback_rate >= fallback, report.misses
+# The held-out set (66 questions written by the developers, not used to write examples)
+# guards against regressions loosely; the cross-validation below is the honest measure.
+def test_accuracy_on_the_held_out_set(engine):
+    report = evaluate(engine.matcher, read_questions(HOLDOUT, engine.content.labels()))
+    figures = report.overall.summary()
+    assert figures["helpful"] >= 0.9, report.misses
+    assert figures["confident_wrong"] <= 0.03, report.misses
+    assert figures["out_of_scope_not_answered"] >= 0.9, report.misses
+
+
+def test_cross_validated_confident_wrong_stays_at_most_3_percent(engine):
+    """The floor: grouped 3-fold CV over the shipped examples with the shipped thresholds."""
+    examples = engine.content.examples
+    signals = cross_validate(examples, engine.matcher.normaliser, folds=3)
+    figures = report_of(examples, signals, engine.matcher.thresholds).overall.summary()
+    assert figures["confident_wrong"] <= 0.03, figures
+    assert figures["out_of_scope_not_answered"] >= 0.9, figures
+
+
+def test_each_example_is_its_own_nearest_neighbour(engine):
+    # Questions are vectorised by hand at match time; they must land where training put them.
+    for example in engine.content.examples[::25]:
+        if not engine.matcher.normaliser.tokens(example.question):
+            continue  # "👍" has no words: nothing to be near
+        signals = engine.matcher.signals(example.question)
+        assert signals.similarity == pytest.approx(1.0, abs=1e-3), example
+
+
+def test_examples_are_read_from_every_file_and_a_bad_line_is_named(tmp_path):
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales)
+    extra = locales / "mkn" / "examples" / "schedule.jsonl"
+    extra.write_text(json.dumps({"q": "kapan sensus ni", "topic": "schedule-overview"}) + "\n")
+    content = load_faq(locales, load_i18n().codes)
+    assert any(e.source == "mkn/examples/schedule.jsonl:1" for e in content.examples)
+    extra.write_text('{"q": "kapan", "topic": "schedule-overview"}\n{"q": "x", "topic": "nope"}\n')
+    with pytest.raises(FaqError, match=r"mkn/examples/schedule\.jsonl:2: unknown topic 'nope'"):
+        load_faq(locales, load_i18n().codes)
+
+
+def test_the_model_is_trained_once_per_process_and_content():
+    codes = load_i18n().codes
+    FaqEngine.load(LOCALES_DIR, codes)
+    started = time.perf_counter()
+    again = FaqEngine.load(LOCALES_DIR, codes)
+    assert time.perf_counter() - started < 0.5  # content is read again, the model is not
+    assert again.matcher.model is FaqEngine.load(LOCALES_DIR, codes).matcher.model
 
 
 def test_every_topic_has_indonesian_and_english_texts_and_kupang_for_the_most_asked(engine):
@@ -185,3 +292,35 @@ def test_unscheduled_results_say_they_are_not_out_yet(engine):
     assert "not been released yet" in engine.answer(topic, reader("en"), announced, after_all)
     revised = load_calendar(shipped_calendar_path("sp2020-revisi"))
     assert "January 21, 2021" in engine.answer(topic, reader("en"), revised, after_all)
+
+
+def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, tmp_path):
+    pairs = [(e.topic, e.question) for e in engine.content.examples[::4]]
+    lexicon = Lexicon.load(LOCALES_DIR / LEXICON_FILE)
+    normaliser = engine.matcher.normaliser
+    path = tmp_path / "model.npz"
+    here = cached_model(pairs, lexicon, normaliser, None)  # trained in this process
+    saved = cached_model(pairs, lexicon, normaliser, path)  # in a child, then read back
+    assert path.is_file()
+    question = "kapan token dikirim lewat sms?"
+    assert FaqMatcher(saved, normaliser).signals(question) == FaqMatcher(here, normaliser).signals(
+        question
+    )
+    path.write_bytes(b"not a model")
+    again = cached_model(pairs, lexicon, normaliser, path)
+    assert again.classes == here.classes and Model.load(path).labels == here.labels
+
+
+def test_the_bots_process_never_loads_scikit_learn():
+    # It costs seconds and about 100 MB; only training and cross-validation need it.
+    script = (
+        "import sys, bot.cli\n"
+        "from bot.domain.assistant import FaqEngine\n"
+        "from bot.i18n import LOCALES_DIR, load_i18n\n"
+        "FaqEngine.load(LOCALES_DIR, load_i18n().codes).match('kapan sensus online ditutup')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sklearn')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

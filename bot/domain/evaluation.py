@@ -1,69 +1,179 @@
-"""Measuring the FAQ matcher on a labelled question set (JSON lines)."""
+"""Measuring the FAQ matcher: on a labelled question set (JSON lines), and by grouped
+cross-validation over the shipped examples, which also fits the decision thresholds."""
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from bot.domain.matching import FaqMatcher
+import numpy as np
+
+from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE, Example
+from bot.domain.matching import (
+    NOT_TOPICS,
+    FaqMatcher,
+    Match,
+    Normaliser,
+    Signals,
+    Thresholds,
+    decide,
+)
+
+SMALL_TALK = "small-talk"  # in a question set: any small-talk reply is right
+ALL = "all"
+# Phrasings this similar (cosine of character n-grams) stay in one fold: a near copy in
+# the training folds would make a question look easier than a new one is.
+NEAR_DUPLICATE = 0.7
+TARGET_WRONG = 0.02  # confident-wrong share of all questions the thresholds aim at
+STARTS = (
+    Thresholds(answer=0.9, margin=0.8, similar=0.5, alone=1.0, unanchored=1.0, clarify=0.2),
+    Thresholds(answer=0.6, margin=0.3, similar=0.2, alone=0.9, unanchored=0.8, clarify=0.1),
+)
+GRIDS = {
+    "answer": np.arange(0.20, 0.96, 0.05),
+    "margin": np.arange(0.0, 0.81, 0.05),
+    "similar": np.arange(0.0, 0.81, 0.05),
+    "alone": np.arange(0.5, 1.001, 0.05),
+    "unanchored": np.arange(0.20, 1.001, 0.05),
+    "clarify": np.arange(0.0, 0.51, 0.02),
+    "chat": np.arange(0.20, 0.96, 0.05),
+}
 
 
 @dataclass
-class Report:
-    """Figures of one evaluation run."""
+class Tally:
+    """Counts of one evaluation, for one language or all."""
 
     questions: int = 0
     in_scope: int = 0
     out_of_scope: int = 0
-    top1_correct: int = 0  # best-ranked topic is the expected one
-    answered_correct: int = 0  # confident answer with the expected topic
-    confident_wrong: int = 0  # confident answer with another topic (or to an out-of-scope one)
-    fallback_correct: int = 0  # out-of-scope question got the honest fallback
-    misses: list[dict[str, Any]] = field(default_factory=list)
+    small_talk: int = 0
+    confident_right: int = 0  # in scope, answered with the expected topic
+    helpful: int = 0  # ... or the expected topic among the offered buttons
+    top1: int = 0  # the best-ranked topic is the expected one
+    confident_wrong: int = 0  # answered with another topic (any question)
+    not_answered: int = 0  # out of scope or small talk, and no census topic answered
+    honest: int = 0  # out of scope: the fallback or small talk; small talk: a small-talk reply
 
-    @property
-    def top1_accuracy(self) -> float:
-        """Top-1 accuracy on in-scope questions."""
-        return self.top1_correct / max(1, self.in_scope)
+    def add(self, expected: str, match: Match) -> bool:
+        """Count one question with its expected label; whether the reply was a good one."""
+        answered = match.topic if match.outcome == "answer" else None
+        self.questions += 1
+        wrong = answered is not None and answered != expected
+        self.confident_wrong += wrong
+        if expected == OUT_OF_SCOPE:
+            self.out_of_scope += 1
+            self.not_answered += answered is None
+            self.honest += match.outcome in ("fallback", "chat")
+            return not wrong
+        if expected == SMALL_TALK or expected in CHAT_TOPICS:
+            self.small_talk += 1
+            self.not_answered += answered is None
+            self.honest += match.outcome == "chat"
+            return not wrong
+        self.in_scope += 1
+        self.confident_right += answered == expected
+        offered = match.outcome == "clarify" and expected in {c.topic for c in match.candidates}
+        self.helpful += answered == expected or offered
+        self.top1 += bool(match.candidates) and match.candidates[0].topic == expected
+        return answered == expected or offered
 
-    @property
-    def answered_accuracy(self) -> float:
-        """Share of in-scope questions answered confidently and correctly."""
-        return self.answered_correct / max(1, self.in_scope)
-
-    @property
-    def confident_wrong_rate(self) -> float:
-        """Confident wrong answers as a share of all questions."""
-        return self.confident_wrong / max(1, self.questions)
-
-    @property
-    def fallback_rate(self) -> float:
-        """Share of out-of-scope questions that got the honest fallback."""
-        return self.fallback_correct / max(1, self.out_of_scope)
+    def value(self) -> int:
+        """What the threshold search maximises: people helped, honestly."""
+        return self.confident_right + self.helpful + self.honest
 
     def summary(self) -> dict[str, float | int]:
-        """The headline figures."""
+        """The headline figures as shares."""
+
+        def share(part: int, whole: int) -> float:
+            return round(part / whole, 4) if whole else 0.0
+
+        outside = self.out_of_scope + self.small_talk
         return {
             "questions": self.questions,
             "in_scope": self.in_scope,
             "out_of_scope": self.out_of_scope,
-            "top1_accuracy": round(self.top1_accuracy, 4),
-            "answered_accuracy": round(self.answered_accuracy, 4),
-            "confident_wrong_rate": round(self.confident_wrong_rate, 4),
-            "out_of_scope_fallback_rate": round(self.fallback_rate, 4),
+            "small_talk": self.small_talk,
+            "confident_right": share(self.confident_right, self.in_scope),
+            "helpful": share(self.helpful, self.in_scope),
+            "top1": share(self.top1, self.in_scope),
+            "confident_wrong": share(self.confident_wrong, self.questions),
+            "out_of_scope_not_answered": share(self.not_answered, outside),
+            "out_of_scope_fallback": share(self.honest, outside),
         }
 
 
-def read_questions(path: Path) -> list[dict[str, Any]]:
-    """Read a question set: one JSON object per line with "q" and "topic" (null: out of scope)."""
+@dataclass
+class Report:
+    """Figures of one evaluation run, overall and per language, and what went wrong."""
+
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def overall(self) -> Tally:
+        """The tally over every language."""
+        return self.tallies.setdefault(ALL, Tally())
+
+    def add(self, question: str, expected: str, lang: str, match: Match) -> None:
+        """Count one question; keep it as a miss unless it was helped or honestly declined."""
+        self.tallies.setdefault(lang, Tally()).add(expected, match)
+        if self.overall.add(expected, match):
+            return
+        self.misses.append(
+            {
+                "q": question,
+                "lang": lang,
+                "expected": expected,
+                "outcome": match.outcome,
+                "topic": match.topic,
+                "candidates": [c.topic for c in match.candidates],
+            }
+        )
+        guess = match.topic if match.outcome == "answer" else None
+        guess = guess or (match.candidates[0].topic if match.candidates else None)
+        if expected not in NOT_TOPICS and guess is not None and guess != expected:
+            self.confusions[(min(expected, guess), max(expected, guess))] += 1
+
+    def summary(self) -> dict[str, Any]:
+        """Figures overall, per language, and the most confused topic pairs."""
+        languages = sorted(lang for lang in self.tallies if lang != ALL)
+        return {
+            **self.overall.summary(),
+            "languages": {lang: self.tallies[lang].summary() for lang in languages},
+            "most_confused": [
+                {"topics": list(pair), "questions": n}
+                for pair, n in self.confusions.most_common(10)
+            ],
+        }
+
+
+def read_questions(path: Path, labels: Iterable[str]) -> list[dict[str, Any]]:
+    """A question set: one JSON object a line with "q", "topic" and optionally "lang".
+
+    "topic" is a topic id, "out-of-scope" (or null) or "small-talk"; ValueError names the
+    line of anything else.
+    """
+    known = {*labels, SMALL_TALK}
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
+        if not line.strip():
+            continue
+        try:
             row = json.loads(line)
-            if "q" not in row or "topic" not in row:
-                raise ValueError(f'{path}:{number}: needs "q" and "topic"')
-            rows.append(row)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"line {number}: not JSON ({error.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("q"), str) or "topic" not in row:
+            raise ValueError(f'line {number}: needs a text "q" and a "topic"')
+        topic = OUT_OF_SCOPE if row["topic"] is None else row["topic"]
+        if topic not in known:
+            raise ValueError(f"line {number}: unknown topic {topic!r}")
+        rows.append({"q": row["q"], "topic": topic, "lang": str(row.get("lang", "-"))})
+    if not rows:
+        raise ValueError("no questions in the file")
     return rows
 
 
@@ -71,22 +181,103 @@ def evaluate(matcher: FaqMatcher, rows: Iterable[dict[str, Any]]) -> Report:
     """Run every question through the matcher and count the outcomes."""
     report = Report()
     for row in rows:
-        expected = row["topic"]
-        match = matcher.match(row["q"])
-        best = match.candidates[0].topic if match.candidates else None
-        answered = match.topic if match.outcome == "answer" else None
-        report.questions += 1
-        if expected is None:
-            report.out_of_scope += 1
-            report.fallback_correct += match.outcome == "fallback"
-        else:
-            report.in_scope += 1
-            report.top1_correct += best == expected
-            report.answered_correct += answered == expected
-        if answered is not None and answered != expected:
-            report.confident_wrong += 1
-        if answered != expected and not (expected is None and match.outcome == "fallback"):
-            report.misses.append(
-                {"q": row["q"], "expected": expected, "outcome": match.outcome, "best": best}
-            )
+        report.add(row["q"], row["topic"], row.get("lang", "-"), matcher.match(row["q"]))
     return report
+
+
+def near_duplicate_groups(texts: Sequence[str]) -> np.ndarray:
+    """A group number per text; phrasings closer than NEAR_DUPLICATE share a group."""
+    # Imported here: the bot's process (which imports this module through the CLI) never
+    # needs scikit-learn, and importing it costs seconds and tens of MB.
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).fit_transform(
+        [t.lower() for t in texts]
+    )
+    similar = vectors @ vectors.T
+    similar.data = (similar.data >= NEAR_DUPLICATE).astype(np.int8)
+    similar.eliminate_zeros()
+    return np.asarray(connected_components(similar, directed=False)[1])
+
+
+def cross_validate(
+    examples: Sequence[Example], normaliser: Normaliser, folds: int = 5
+) -> list[Signals]:
+    """Every example's signals from a matcher trained on the folds it is not in."""
+    from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415 (see above)
+
+    texts = [e.question for e in examples]
+    labels = [e.topic for e in examples]
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    signals: list[Signals | None] = [None] * len(examples)
+    split = splitter.split(np.zeros(len(texts)), labels, near_duplicate_groups(texts))
+    for train, test in split:
+        matcher = FaqMatcher.trained([(labels[i], texts[i]) for i in train], normaliser)
+        for i in test:
+            signals[i] = matcher.signals(texts[i])
+    return [s for s in signals if s is not None]
+
+
+def report_of(
+    examples: Sequence[Example], signals: Sequence[Signals], thresholds: Thresholds
+) -> Report:
+    """The figures the examples' signals give under some thresholds."""
+    report = Report()
+    for example, signal in zip(examples, signals, strict=True):
+        report.add(example.question, example.topic, example.lang, decide(signal, thresholds))
+    return report
+
+
+def fit_thresholds(
+    examples: Sequence[Example],
+    signals: Sequence[Signals],
+    target_wrong: float = TARGET_WRONG,
+    start: Thresholds | None = None,
+) -> Thresholds:
+    """Thresholds that help the most people with at most ``target_wrong`` confident-wrong.
+
+    Coordinate search over GRIDS (one threshold at a time, a few rounds) from a few
+    starting points, strict to lenient; the best result wins.
+    """
+    labelled = list(zip([e.topic for e in examples], signals, strict=True))
+    allowed = target_wrong * len(labelled)
+
+    def score(limits: Thresholds) -> tuple[bool, int]:
+        tally = Tally()
+        for expected, signal in labelled:
+            tally.add(expected, decide(signal, limits))
+        return tally.confident_wrong <= allowed, tally.value()
+
+    def climb(best: Thresholds) -> tuple[Thresholds, tuple[bool, int]]:
+        best_score = score(best)
+        for _ in range(3):
+            improved = False
+            for name in (f.name for f in fields(Thresholds)):
+                for value in GRIDS[name]:
+                    candidate = replace(best, **{name: round(float(value), 3)})
+                    result = score(candidate)
+                    if result[0] and (not best_score[0] or result[1] > best_score[1]):
+                        best, best_score, improved = candidate, result, True
+            if not improved:
+                break
+        return best, best_score
+
+    starts = [start or Thresholds(), *STARTS]
+    results = [climb(limits) for limits in starts]
+    feasible = [r for r in results if r[1][0]] or results
+    return max(feasible, key=lambda r: r[1][1])[0]
+
+
+def thresholds_comment(report: Report, folds: int) -> str:
+    """The header of the thresholds file: how they were made and what they gave."""
+    figures = report.overall.summary()
+    return (
+        "Decision thresholds of the FAQ matcher, fitted by grouped cross-validation over\n"
+        "locales/*/examples/*.jsonl. Re-compute after changing examples:\n"
+        f"  sensus-bot faq eval --cv {folds} --write-thresholds\n"
+        f"Cross-validated with these: {figures['questions']} examples, confident-right "
+        f"{figures['confident_right']:.1%}, helpful {figures['helpful']:.1%},\n"
+        f"confident-wrong {figures['confident_wrong']:.1%} of all, out-of-scope not answered "
+        f"{figures['out_of_scope_not_answered']:.1%}."
+    )

@@ -1,5 +1,6 @@
 """FAQ content: topics, their texts per language, and answers filled from the calendar."""
 
+import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ from bot.domain.phases import STATES, is_phase_key, pick_by_phase
 
 SOURCE_LANGUAGE = "id"
 OUT_OF_SCOPE = "out-of-scope"
+# Small talk: answered with a short friendly reply and the menu, never with an FAQ answer.
+CHAT_TOPICS = ("chat-greeting", "chat-thanks", "chat-ack", "chat-who", "chat-human", "chat-bye")
 ANY_ACCESS = "*"
 ANY_PHASE = "*"
 # A content text: by access method (or "*"), then by phase key ("online.open", or "*").
 Variants = Mapping[str, Mapping[str, str]]
+EXAMPLES_DIR = "examples"
 
 
 class FaqError(ValueError):
@@ -32,7 +36,6 @@ class Topic:
     titles: Mapping[str, str]
     answers: Mapping[str, Variants]  # language -> variants
     unscheduled: Mapping[str, str]
-    examples: tuple[str, ...]
 
     def title(self, lang: str) -> str:
         """The button label in a language, falling back to Indonesian."""
@@ -54,13 +57,23 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Example:
+    """One way a resident asks: the question, its label, its language and where it is written."""
+
+    question: str
+    topic: str  # a topic id, OUT_OF_SCOPE or one of CHAT_TOPICS
+    lang: str
+    source: str  # "id/examples/dev.jsonl:12"
+
+
+@dataclass(frozen=True)
 class FaqContent:
-    """Every topic, in menu order, with the group names per language."""
+    """Every topic, in menu order, with the group names per language and the examples."""
 
     topics: Mapping[str, Topic]
     groups: tuple[str, ...]
     group_titles: Mapping[str, Mapping[str, str]]
-    out_of_scope: tuple[str, ...]
+    examples: tuple[Example, ...]
 
     def group_title(self, group: str, lang: str) -> str:
         """A group's label in a language, falling back to Indonesian."""
@@ -72,10 +85,9 @@ class FaqContent:
         """The topics of one menu group."""
         return [t for t in self.topics.values() if t.group == group]
 
-    def labelled_examples(self) -> list[tuple[str, str]]:
-        """(topic id, example question) pairs, out-of-scope examples included."""
-        pairs = [(t.id, example) for t in self.topics.values() for example in t.examples]
-        return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
+    def labels(self) -> frozenset[str]:
+        """Every label an example may carry."""
+        return example_labels(self.topics)
 
 
 def pick_variant(
@@ -154,20 +166,61 @@ def phase_texts(value: Any, where: str) -> dict[str, str]:
     return found
 
 
+def example_labels(topic_ids: Iterable[str]) -> frozenset[str]:
+    """The labels an example may carry: a topic id, out-of-scope or a small-talk label."""
+    return frozenset(topic_ids) | {OUT_OF_SCOPE, *CHAT_TOPICS}
+
+
+def load_examples(
+    locales_dir: Path, languages: Iterable[str], labels: frozenset[str]
+) -> tuple[Example, ...]:
+    """Every ``locales/<lang>/examples/*.jsonl``: one ``{"q": ..., "topic": ...}`` a line."""
+    examples = []
+    for lang in sorted(languages):  # one order in every process: the same model
+        for path in sorted((locales_dir / lang / EXAMPLES_DIR).glob("*.jsonl")):
+            where = f"{lang}/{EXAMPLES_DIR}/{path.name}"
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as error:
+                raise FaqError(f"{where}: {error}") from None
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    question, topic = example_line(line, f"{where}:{number}", labels)
+                    examples.append(Example(question, topic, lang, f"{where}:{number}"))
+    return tuple(examples)
+
+
+def example_line(line: str, where: str, labels: frozenset[str]) -> tuple[str, str]:
+    """The question and label of one example line; FaqError names the line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise FaqError(f"{where}: not JSON ({error.msg})") from None
+    if not isinstance(row, dict):
+        raise FaqError(f'{where}: expected an object with "q" and "topic"')
+    question, topic = row.get("q"), row.get("topic")
+    if not isinstance(question, str) or not question.strip():
+        raise FaqError(f'{where}: "q" must be a non-empty text')
+    if topic not in labels:
+        raise FaqError(f"{where}: unknown topic {topic!r}")
+    return question, str(topic)
+
+
 def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
-    """Read locales/faq-topics.toml and each language's faq.toml."""
+    """Read locales/faq-topics.toml, each language's faq.toml and its examples."""
+    languages = list(languages)
     structure = read_toml(locales_dir / "faq-topics.toml")
     groups = tuple(structure.pop("groups")["order"])
     per_language = read_per_language(locales_dir, languages, "faq.toml")
     for lang, data in per_language.items():
-        unknown = set(data) - set(structure) - {"groups", OUT_OF_SCOPE}
+        unknown = set(data) - set(structure) - {"groups"}
         if unknown:
             raise FaqError(f"{lang}/faq.toml: unknown topics {sorted(unknown)}")
     topics = {}
     for topic_id, meta in structure.items():
         if meta["group"] not in groups:
             raise FaqError(f"faq-topics.toml: {topic_id}: unknown group {meta['group']!r}")
-        titles, answers, unscheduled, examples = {}, {}, {}, []
+        titles, answers, unscheduled = {}, {}, {}
         for lang, data in per_language.items():
             entry = data.get(topic_id, {})
             where = f"{lang}/faq.toml: {topic_id}"
@@ -177,11 +230,8 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
                 answers[lang] = text_variants(entry["answer"], where)
             if "unscheduled" in entry:
                 unscheduled[lang] = entry["unscheduled"]
-            examples.extend(entry.get("examples", []))
-        if SOURCE_LANGUAGE not in titles or SOURCE_LANGUAGE not in answers or not examples:
-            raise FaqError(
-                f"{SOURCE_LANGUAGE}/faq.toml: {topic_id} needs a title, answer, examples"
-            )
+        if SOURCE_LANGUAGE not in titles or SOURCE_LANGUAGE not in answers:
+            raise FaqError(f"{SOURCE_LANGUAGE}/faq.toml: {topic_id} needs a title and an answer")
         topics[topic_id] = Topic(
             id=topic_id,
             group=meta["group"],
@@ -189,21 +239,21 @@ def load_faq(locales_dir: Path, languages: Iterable[str]) -> FaqContent:
             titles=titles,
             answers=answers,
             unscheduled=unscheduled,
-            examples=tuple(examples),
         )
     for topic in topics.values():
         missing = [r for r in topic.related if r not in topics]
         if missing:
             raise FaqError(f"faq-topics.toml: {topic.id}: unknown related topics {missing}")
+    labels = example_labels(topics)
+    examples = load_examples(locales_dir, languages, labels)
+    without = sorted(labels - {e.topic for e in examples})
+    if without:
+        raise FaqError(f"{EXAMPLES_DIR}/*.jsonl: no examples for {without}")
     return FaqContent(
         topics=topics,
         groups=groups,
         group_titles={lang: data.get("groups", {}) for lang, data in per_language.items()},
-        out_of_scope=tuple(
-            example
-            for data in per_language.values()
-            for example in data.get(OUT_OF_SCOPE, {}).get("examples", [])
-        ),
+        examples=examples,
     )
 
 

@@ -1,32 +1,43 @@
 """Matching a resident's question to an FAQ topic, in whatever language it is written.
 
 Pipeline: Unicode and chat-spelling normalisation -> slang / Kupang Malay lexicon ->
-typo repair against the FAQ vocabulary (RapidFuzz) -> Indonesian stemming (Sastrawi)
--> BM25 over every example question (bm25s). Confidence is how much of the question's
-information (IDF-weighted words) the best example explains, combined with the margin
-to the runner-up topic; out-of-scope examples compete as a topic of their own.
+stopwords -> typo repair against the examples' vocabulary (RapidFuzz) -> Indonesian
+stemming (Sastrawi); English questions keep their own words (English stopwords, no
+Indonesian lexicon or stemming). Two models learn from every example question: a linear
+classifier (scikit-learn's linear SVM over TF-IDF of the normalised words, word pairs and
+character n-grams, its scores turned into probabilities by a softmax) and the nearest
+example in the same space. An answer needs
+both to agree, a clear lead over the runner-up and a near example; thresholds come from
+grouped cross-validation (bot/domain/evaluation.py) and live in locales/faq-thresholds.toml.
+Out-of-scope and small talk are labels like any topic, so they compete on equal terms.
 """
 
-import math
+import copy
+import itertools
 import re
+import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+from scipy.sparse import csr_matrix, hstack
 
-from bot.domain.faq import OUT_OF_SCOPE
+from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE
 
-Outcome = Literal["answer", "clarify", "fallback"]
-BM25_WEIGHT = 0.3
-# A census word ("sensus", "petugas") weighs at least this much, however many topics use it:
-# it says the question is in scope even when it does not say which topic.
-ANCHOR_WEIGHT = 1.5
+Outcome = Literal["answer", "clarify", "fallback", "chat"]
+NOT_TOPICS = frozenset({OUT_OF_SCOPE, *CHAT_TOPICS})
+CHAR_WEIGHT = 1.0  # character n-grams against words, before the two are normalised together
+REGULARISATION = 1.0  # the linear SVM's C
+SHARPNESS = 6.0  # decision values -> probabilities (softmax); thresholds are fitted on these
+OFFERED = 3  # at most this many topics as "did you mean" buttons
+OFFER_SHARE = 0.2  # a topic is offered when it has this share of the best one's probability
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ADDRESS = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:id|com|net|org|info|xyz)(?:/\S*)?")
@@ -53,85 +64,145 @@ def colloquial_bases(word: str) -> list[str]:
     return [b for b in bases if len(b) >= 2]
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Where the three outcomes begin; tuned on the development set."""
-
-    answer: float = 0.30  # confidence needed to answer
-    margin: float = 0.01  # lead over the runner-up needed to answer (ties: ask)
-    clarify: float = 0.15  # below this: "I can only help with the census"
-    unanchored: float = 0.80  # the same, for a question without any census word
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A topic and how well the question fits it (0..1)."""
-
-    topic: str
-    score: float
+def english_stem(word: str) -> str:
+    """A light English stem: plurals only ("questions" -> "question", "families" -> "family")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 @dataclass(frozen=True)
-class Match:
-    """The decision for one question."""
+class Lexicon:
+    """The language resources of locales/lexicon.toml."""
 
-    outcome: Outcome
-    topic: str | None  # the answered topic (outcome "answer") else None
-    score: float  # confidence of the best in-scope topic
-    candidates: tuple[Candidate, ...]  # best in-scope topics, best first
+    words: Mapping[str, str]  # chat spelling, slang, Kupang Malay -> standard Indonesian
+    stopwords: frozenset[str]  # Indonesian and chat words that carry no topic
+    english: frozenset[str]  # English function words: they mark English and carry no topic
+    english_words: Mapping[str, str]  # English words -> the Indonesian stems examples use
+    census: frozenset[str]  # words that say a question is about the census
+
+    @classmethod
+    def load(cls, path: Path) -> "Lexicon":
+        """Read the lexicon file."""
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            words=data["words"],
+            stopwords=frozenset(data["stopwords"]["words"]),
+            english=frozenset(data["english"]["words"]),
+            english_words=data["english-words"],
+            census=frozenset(data["census"]["words"]),
+        )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as the models see it."""
+
+    phrase: str  # every word after the lexicon rewrite (for character n-grams)
+    words: tuple[str, ...]  # the same without stopwords
+    tokens: tuple[str, ...]  # typo-repaired stems of the words (for word features)
 
 
 class Normaliser:
-    """Turns text into comparable word stems."""
+    """Turns text into comparable words and stems."""
 
-    def __init__(self, lexicon: Mapping[str, str], stopwords: Iterable[str] = ()) -> None:
-        self.lexicon = {k: v.split() for k, v in lexicon.items()}
-        self.stopwords = frozenset(stopwords)
+    def __init__(self, lexicon: Lexicon, proper_nouns: Iterable[str] = ()) -> None:
+        self.lexicon = {k: tuple(v.split()) for k, v in lexicon.words.items()}
+        self.stopwords = lexicon.stopwords | lexicon.english
+        self.english = lexicon.english
+        self.english_words = {k: tuple(v.split()) for k, v in lexicon.english_words.items()}
+        # Words typo repair must never bend into FAQ words: place names ("Sabu" is not
+        # "sabtu"), English function words, the lexicon's own words.
+        self.protected = frozenset(proper_nouns) | lexicon.english | set(self.lexicon)
         self._stemmer = StemmerFactory().create_stemmer()
         self._dictionary = self._stemmer.delegatedStemmer.dictionary
         self.vocabulary: frozenset[str] = frozenset()
         self._vocabulary_list: list[str] = []
+        self._census_words = lexicon.census
+        self.census: frozenset[str] = frozenset()
 
-    def learn(self, texts: Iterable[str]) -> None:
-        """Remember the words of the FAQ examples, to repair typos towards them."""
-        self.vocabulary = frozenset(w for text in texts for w in self.words(text))
-        self._vocabulary_list = sorted(self.vocabulary)
-        self._repair.cache_clear()
+    def vocabulary_of(self, texts: Iterable[str]) -> frozenset[str]:
+        """The words of example texts, to repair typos towards."""
+        return frozenset(w for text in texts for w in self.words(text))
 
-    def words(self, text: str) -> list[str]:
-        """Lower-cased words with chat spelling and slang rewritten."""
+    def with_vocabulary(self, vocabulary: Iterable[str]) -> "Normaliser":
+        """A normaliser that repairs typos towards these words."""
+        learned = copy.copy(self)
+        learned.vocabulary = frozenset(vocabulary)
+        learned._vocabulary_list = sorted(learned.vocabulary)
+        learned.census = frozenset(t for w in self._census_words for t in learned.tokens(w))
+        return learned
+
+    def raw_words(self, text: str) -> list[str]:
+        """Lower-cased words, with repeated letters, "ciri2" and web addresses folded."""
         text = unicodedata.normalize("NFKC", text).lower()
         text = _ADDRESS.sub(" situs ", text)  # "sensus.bps.go.id" is a site, not four words
-        text = _REPEATS.sub(r"\1", _REDUPLICATION.sub(r"\1 \1", text))
-        words: list[str] = []
-        for word in _WORD.findall(text):
-            if word not in self.stopwords:
-                words.extend(self.lexicon.get(word, (word,)))
-        return words
+        return _WORD.findall(_REPEATS.sub(r"\1", _REDUPLICATION.sub(r"\1 \1", text)))
+
+    def is_english(self, raw: Sequence[str]) -> bool:
+        """Whether a text is English: more English function words than Indonesian ones."""
+        english = sum(w in self.english for w in raw)
+        indonesian = sum(w in self.lexicon or w in self.stopwords for w in raw) - english
+        return english >= 1 and english > indonesian
+
+    def words(self, text: str) -> list[str]:
+        """Words with chat spelling and slang rewritten, then stopwords removed.
+
+        The lexicon comes first, so "yg" (-> "yang") and "katong" (-> "kita") go too.
+        """
+        return list(self.analyse(text).words)
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed tokens after typo repair."""
-        return [self._stem(self._repair(word)) for word in self.words(text)]
+        return list(self.analyse(text).tokens)
+
+    def analyse(self, text: str) -> Analysis:
+        """Words and tokens of a text."""
+        raw = self.raw_words(text)
+        if self.is_english(raw):
+            words = tuple(w for w in raw if w not in self.english)
+            tokens = tuple(
+                part
+                for word in words
+                for part in self.english_words.get(word, (english_stem(word),))
+            )
+            return Analysis(" ".join(raw), words, tokens)
+        rewritten = [part for word in raw for part in self.lexicon.get(word, (word,))]
+        words = tuple(w for w in rewritten if w not in self.stopwords)
+        tokens = tuple(self._stem(self._repair(w)) for w in words)
+        return Analysis(" ".join(rewritten), words, tokens)
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one normaliser lives as long as the bot
     def _repair(self, word: str) -> str:
-        if word in self.vocabulary or len(word) < 4 or word.isdigit():
+        if len(word) < 4 or word.isdigit() or word in self.protected:
+            return word
+        # "tokennya" is in the examples too, but it is the token: Sastrawi strips -nya only
+        # from words of its own dictionary.
+        for enclitic in _ENCLITICS:
+            base = word.removesuffix(enclitic)
+            if base != word and len(base) >= 4 and base in self.vocabulary:
+                return base
+        if word in self.vocabulary:
             return word
         for base in colloquial_bases(word):
             if base in self.vocabulary:
                 return base
+        if self._dictionary.contains(word):
+            return word  # a real Indonesian word, just not one the FAQ uses ("acara")
         long_word = len(word) >= 6
         found = process.extractOne(
             word, self._vocabulary_list, scorer=fuzz.ratio, score_cutoff=80 if long_word else 86
         )
         if found is None:
             return word
-        # A near-certain typo of an FAQ word wins even when the stemmer knows the word
+        # A near-certain typo of an FAQ word wins even when the stemmer knows the stem
         # ("diperpajang" is a typo of "diperpanjang", not a form of "pajang").
         if found[1] >= (90 if long_word else 88):
             return str(found[0])
-        if self._dictionary.contains(word) or self._dictionary.contains(self._stem(word)):
-            return word  # a real Indonesian word, just not one the FAQ uses
+        if self._dictionary.contains(self._stem(word)):
+            return word
         return str(found[0])
 
     @lru_cache(maxsize=50_000)  # noqa: B019
@@ -139,86 +210,251 @@ class Normaliser:
         return str(self._stemmer.stem(word)) or word
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the outcomes begin; fitted by `sensus-bot faq eval --cv --write-thresholds`."""
+
+    answer: float = 0.5  # probability of the best label needed to answer
+    margin: float = 0.2  # its lead over the runner-up's probability
+    similar: float = 0.3  # cosine similarity to the nearest example of that topic
+    alone: float = 1.0  # probability that answers even when the nearest example disagrees
+    unanchored: float = 0.7  # probability needed to answer without any census word
+    clarify: float = 0.1  # probability of the best topic needed to offer buttons
+    chat: float = 0.4  # probability of a small-talk label needed for a small-talk reply
+
+    @classmethod
+    def load(cls, path: Path) -> "Thresholds":
+        """Read the thresholds file; the defaults when there is none."""
+        if not path.exists():
+            return cls()
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(**{f.name: float(data[f.name]) for f in fields(cls) if f.name in data})
+
+    def toml(self, comment: str = "") -> str:
+        """The thresholds as a TOML file, with a comment on top."""
+        lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+        lines += [f"{name} = {value:.3f}" for name, value in asdict(self).items()]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A topic and how likely the question is about it (0..1)."""
+
+    topic: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the models say about one question, before any threshold."""
+
+    ranking: tuple[Candidate, ...]  # labels by probability, best first (topics and others)
+    nearest: str  # the label of the single nearest example
+    similarity: float  # cosine similarity to the nearest example of the best label
+    anchored: bool  # the question has a census word
+
+
+@dataclass(frozen=True)
+class Match:
+    """The decision for one question."""
+
+    outcome: Outcome
+    topic: str | None  # the answered topic ("answer") or small-talk label ("chat"), else None
+    score: float  # probability of the best topic
+    candidates: tuple[Candidate, ...]  # "clarify": the offered topics; else the likeliest
+
+
+def decide(signals: Signals, limits: Thresholds) -> Match:
+    """Answer, ask back, reply to small talk or fall back, from the signals."""
+    best = signals.ranking[0]
+    topics = tuple(c for c in signals.ranking if c.topic not in NOT_TOPICS)[:OFFERED]
+    top = topics[0].score if topics else 0.0
+    if best.topic in CHAT_TOPICS and best.score >= limits.chat:
+        return Match("chat", best.topic, top, topics)
+    runner_up = signals.ranking[1].score if len(signals.ranking) > 1 else 0.0
+    needed = limits.answer if signals.anchored else max(limits.answer, limits.unanchored)
+    if (
+        best.topic not in NOT_TOPICS
+        and best.score >= needed
+        and best.score - runner_up >= limits.margin
+        and (signals.nearest == best.topic or best.score >= limits.alone)
+        and signals.similarity >= limits.similar
+    ):
+        return Match("answer", best.topic, top, topics)
+    if top >= limits.clarify and len(topics) > 1:
+        offered = (topics[0], *(c for c in topics[1:] if c.score >= OFFER_SHARE * top))
+        if len(offered) == 1:
+            offered = topics[:2]  # one topic alone would be an answer in disguise
+        return Match("clarify", None, top, offered)
+    return Match("fallback", None, top, topics)
+
+
+_TEXTS = ("vocabulary", "word_features", "char_features", "classes", "labels")
+
+
+@dataclass(frozen=True)
+class Model:
+    """The trained parameters: everything matching a question needs, without scikit-learn."""
+
+    vocabulary: tuple[str, ...]  # the examples' words, for typo repair
+    word_features: tuple[str, ...]  # column order: word features, then character n-grams
+    char_features: tuple[str, ...]
+    idf: np.ndarray  # per column
+    weights: np.ndarray  # columns x classes, the linear SVM's coefficients
+    bias: np.ndarray  # per class
+    classes: tuple[str, ...]
+    labels: tuple[str, ...]  # per example
+    examples: csr_matrix  # examples x columns, the examples' unit vectors
+
+    def save(self, path: Path) -> None:
+        """Write the model as a NumPy archive (no pickles)."""
+        matrix = self.examples
+        arrays: dict[str, Any] = {name: np.array(getattr(self, name)) for name in _TEXTS}
+        arrays |= {"idf": self.idf, "weights": self.weights, "bias": self.bias}
+        arrays |= {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+        with path.open("wb") as file:
+            np.savez(file, shape=np.array(matrix.shape), **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> "Model":
+        """Read a model written by save()."""
+        with np.load(path, allow_pickle=False) as saved:
+            texts = {name: tuple(str(x) for x in saved[name]) for name in _TEXTS}
+            matrix = csr_matrix(
+                (saved["data"], saved["indices"], saved["indptr"]), shape=tuple(saved["shape"])
+            )
+            return cls(
+                idf=saved["idf"], weights=saved["weights"], bias=saved["bias"], examples=matrix,
+                **texts,
+            )  # fmt: skip
+
+
+def train(examples: Sequence[tuple[str, str]], normaliser: Normaliser) -> Model:
+    """Fit TF-IDF and a linear SVM to (label, question) pairs."""
+    # Only training needs scikit-learn (importing it takes seconds); a cached model does not.
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+    from sklearn.preprocessing import normalize  # noqa: PLC0415
+    from sklearn.svm import LinearSVC  # noqa: PLC0415
+
+    vocabulary = normaliser.vocabulary_of(text for _, text in examples)
+    learned = normaliser.with_vocabulary(vocabulary)
+    analyses = [learned.analyse(text) for _, text in examples]
+    words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
+    chars = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, dtype=np.float32)
+    vectors = normalize(
+        hstack(
+            [
+                words.fit_transform(analyses),
+                CHAR_WEIGHT * chars.fit_transform([a.phrase for a in analyses]),
+            ],
+            format="csr",
+        )
+    )
+    labels = tuple(label for label, _ in examples)
+    svm = LinearSVC(C=REGULARISATION).fit(vectors, np.array(labels))
+    return Model(
+        vocabulary=tuple(sorted(vocabulary)),
+        word_features=tuple(str(f) for f in words.get_feature_names_out()),
+        char_features=tuple(str(f) for f in chars.get_feature_names_out()),
+        idf=np.concatenate([words.idf_, chars.idf_]).astype(np.float32),
+        weights=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
+        bias=svm.intercept_.astype(np.float32),
+        classes=tuple(str(c) for c in svm.classes_),
+        labels=labels,
+        examples=csr_matrix(vectors, dtype=np.float32),
+    )
+
+
 class FaqMatcher:
-    """Ranks topics for a question and decides between answer, clarify and fallback."""
+    """A linear classifier and the nearest example over the examples, and the decision rules."""
 
     def __init__(
-        self,
-        examples: list[tuple[str, str]],
+        self, model: Model, normaliser: Normaliser, thresholds: Thresholds | None = None
+    ) -> None:
+        self.model = model
+        self.thresholds = thresholds or Thresholds()
+        self.normaliser = normaliser.with_vocabulary(model.vocabulary)
+        # Questions are vectorised here rather than by scikit-learn: its per-call input
+        # checks cost ten times the arithmetic for one short question.
+        self._word_index = {f: i for i, f in enumerate(model.word_features)}
+        offset = len(model.word_features)
+        self._char_index = {f: offset + i for i, f in enumerate(model.char_features)}
+        labels = np.array(model.labels)
+        self._rows_of = {c: np.flatnonzero(labels == c) for c in model.classes}
+
+    @classmethod
+    def trained(
+        cls,
+        examples: Sequence[tuple[str, str]],
         normaliser: Normaliser,
         thresholds: Thresholds | None = None,
-    ) -> None:
-        self.normaliser = normaliser
-        self.thresholds = thresholds or Thresholds()
-        normaliser.learn(text for _, text in examples)
-        pooled: dict[str, list[str]] = {}
-        for topic, text in examples:
-            pooled.setdefault(topic, []).extend(normaliser.tokens(text))
-        self._topics = list(pooled)
-        self._vocabularies = [frozenset(tokens) for tokens in pooled.values()]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(list(pooled.values()), show_progress=False)
-        # IDF over topics: a word many topics share ("sensus", "apa") tells little.
-        spread: dict[str, int] = {}
-        for vocabulary in self._vocabularies:
-            for token in vocabulary:
-                spread[token] = spread.get(token, 0) + 1
-        n = len(self._topics)
-        self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in spread.items()}
-        # A word no example uses counts half as much as a word only one topic uses.
-        self._unknown_idf = 0.5 * math.log(1 + (n - 0.5) / 1.5)
-        # Census words: common in the topics' examples, absent from out-of-scope ones.
-        uses: dict[str, int] = {}
-        for topic, text in examples:
-            if topic != OUT_OF_SCOPE:
-                for token in set(normaliser.tokens(text)):
-                    uses[token] = uses.get(token, 0) + 1
-        outside = (
-            self._vocabularies[self._topics.index(OUT_OF_SCOPE)]
-            if OUT_OF_SCOPE in pooled
-            else frozenset()
+    ) -> "FaqMatcher":
+        """A matcher trained on (label, question) pairs."""
+        return cls(train(examples, normaliser), normaliser, thresholds)
+
+    def vector(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
+        """A question's feature columns and weights, as the examples were vectorised."""
+        idf = self.model.idf
+        word_part = tf_idf(word_features(analysis), self._word_index, idf)
+        char_part = tf_idf(char_grams(analysis.phrase), self._char_index, idf)
+        columns = np.concatenate([word_part[0], char_part[0]])
+        values = np.concatenate([word_part[1], CHAR_WEIGHT * char_part[1]])
+        norm = float(np.linalg.norm(values))
+        return columns, values / norm if norm else values
+
+    def signals(self, question: str) -> Signals:
+        """What the classifier and the nearest examples say about a question."""
+        analysis = self.normaliser.analyse(question)
+        anchored = bool(set(analysis.tokens) & self.normaliser.census)
+        columns, values = self.vector(analysis)
+        if not len(columns):
+            return Signals((Candidate(OUT_OF_SCOPE, 1.0),), OUT_OF_SCOPE, 0.0, anchored)
+        model = self.model
+        scores = values @ model.weights[columns] + model.bias
+        probabilities = np.exp(SHARPNESS * (scores - scores.max()))
+        probabilities /= probabilities.sum()
+        order = np.argsort(-probabilities)[:8]
+        ranking = tuple(
+            Candidate(model.classes[i], round(float(probabilities[i]), 4)) for i in order
         )
-        self._anchors = frozenset(t for t, k in uses.items() if k >= 3 and t not in outside)
+        dense = np.zeros(model.examples.shape[1], dtype=np.float32)
+        dense[columns] = values
+        similarity = model.examples @ dense
+        nearest = model.labels[int(np.argmax(similarity))]
+        best_rows = self._rows_of[ranking[0].topic]
+        return Signals(ranking, nearest, float(similarity[best_rows].max()), anchored)
 
     def match(self, question: str) -> Match:
-        """Score every topic and decide what to do with the question."""
-        query = set(self.normaliser.tokens(question))
-        known = sorted(t for t in query if t in self._idf)
-        if not known:
-            return Match("fallback", None, 0.0, ())
-        bm25 = self._bm25.get_scores(known)
-        bm25 = bm25 / (bm25.max() or 1.0)
-        weights = {t: self._weight(t) for t in query}
-        total = sum(weights.values())
-        coverage = np.array(
-            [sum(weights[t] for t in query & v) / total for v in self._vocabularies]
-        )
-        # Coverage says how much of the question a topic explains; BM25 breaks ties
-        # in favour of the topic whose examples use the shared words most.
-        ranking = coverage + BM25_WEIGHT * bm25
-        order = [int(i) for i in np.argsort(-ranking)]
-        in_scope = [i for i in order if self._topics[i] != OUT_OF_SCOPE][:3]
-        candidates = tuple(
-            Candidate(self._topics[i], round(float(coverage[i]), 4)) for i in in_scope
-        )
-        lead = float(ranking[in_scope[0]] - ranking[in_scope[1]]) if len(in_scope) > 1 else 1.0
-        anchored = bool(query & self._anchors)
-        return self._decide(self._topics[order[0]] == OUT_OF_SCOPE, anchored, candidates, lead)
+        """Score every label and decide what to do with the question."""
+        return decide(self.signals(question), self.thresholds)
 
-    def _weight(self, token: str) -> float:
-        if token in self._anchors:
-            return max(self._idf[token], ANCHOR_WEIGHT)
-        return self._idf.get(token, self._unknown_idf)
 
-    def _decide(
-        self, out_of_scope: bool, anchored: bool, candidates: tuple[Candidate, ...], lead: float
-    ) -> Match:
-        limits = self.thresholds
-        top = candidates[0]
-        needed = limits.clarify if anchored else limits.unanchored
-        if out_of_scope or top.score < needed:
-            return Match("fallback", None, top.score, candidates)
-        # Without a single census word the question may well be about something else.
-        if anchored and top.score >= limits.answer and lead >= limits.margin:
-            return Match("answer", top.topic, top.score, candidates)
-        return Match("clarify", None, top.score, candidates)
+def tf_idf(
+    features: Iterable[str], index: Mapping[str, int], idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sublinear TF-IDF of the known features, L2-normalised (as TfidfVectorizer does)."""
+    known = [(index[f], n) for f, n in Counter(features).items() if f in index]
+    columns = np.array([c for c, _ in known], dtype=np.int64)
+    values = 1 + np.log(np.array([n for _, n in known], dtype=np.float32))
+    values *= idf[columns]
+    norm = float(np.linalg.norm(values))
+    return columns, values / norm if norm else values
+
+
+def word_features(analysis: Analysis) -> list[str]:
+    """Word stems and neighbouring pairs of them."""
+    tokens = analysis.tokens
+    return [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
+
+
+def char_grams(phrase: str) -> list[str]:
+    """Character 2- to 5-grams inside each word, padded with a space at both ends."""
+    grams = []
+    for word in phrase.split():
+        padded = f" {word} "
+        for n in range(2, 6):
+            grams += [padded[i : i + n] for i in range(max(1, len(padded) - n + 1))]
+            if len(padded) <= n:
+                break
+    return grams

