@@ -338,7 +338,7 @@ class LocalBotApi:
         key = (_int(params, "chat_id"), _int(params, "message_id"))
         if key not in self.messages:
             raise bad_request("message to delete not found")
-        own = self.messages[key]["from"]["id"] == self.bot_user["id"]
+        own = self.messages[key].get("from", {}).get("id") == self.bot_user["id"]  # posts: none
         if key[0] < 0 and not own and key[0] not in self.admin_chats:
             raise bad_request("message can't be deleted")
         del self.messages[key]

@@ -1,6 +1,8 @@
 """The repository: the only code that writes SQL, on one aiosqlite connection."""
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -12,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.privacy import mask_identity_numbers
+from bot.domain.identity import mask_private
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
@@ -124,6 +126,15 @@ class GuideProgress:
     updated_at: datetime
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` (or narrow an existing one, and its -wal/-shm) to mode 0600: the owner
+    alone may read it. SQLite gives the -wal and -shm files it creates the database's mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # not ours to change
+            file.chmod(0o600)
+
+
 def migrations() -> list[tuple[int, str]]:
     """The numbered migration scripts shipped with the bot, in order."""
     folder = resources.files("storage.migrations")
@@ -151,8 +162,9 @@ class Repository:
             # Checked first: a failed aiosqlite.connect leaves its thread behind.
             raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
         try:
+            await asyncio.to_thread(create_private, path)
             connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot open database {path}: {error}") from None
         repository = cls(connection)
         try:
@@ -181,6 +193,7 @@ class Repository:
         partial = target.with_name(target.name + ".part")
         partial.unlink(missing_ok=True)
         try:
+            await asyncio.to_thread(create_private, partial)
             async with aiosqlite.connect(partial) as copy:
                 async with self._lock:
                     await self._db.backup(copy)
@@ -189,7 +202,7 @@ class Repository:
             if [tuple(r) for r in rows] != [("ok",)]:
                 raise StorageError(f"the copy in {partial} failed SQLite's integrity check")
             partial.replace(target)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot write backup {target}: {error}") from None
         finally:
             partial.unlink(missing_ok=True)
@@ -303,11 +316,12 @@ class Repository:
         score: float,
         now: datetime,
     ) -> None:
-        """Keep a question the bot could not answer confidently (identity numbers masked)."""
+        """Keep a question the bot could not answer confidently, with every secret and long
+        number masked."""
         await self._write(
             "INSERT INTO unanswered_questions (asked_at, lang, text, outcome, best_topic, score)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (now.isoformat(), lang, mask_identity_numbers(text), outcome, best_topic, score),
+            (now.isoformat(), lang, mask_private(text), outcome, best_topic, score),
         )
 
     async def unanswered(self, limit: int = 100) -> list[UnansweredQuestion]:
@@ -573,6 +587,15 @@ class Repository:
             "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
             " attempts = attempts - ? WHERE id = ?",
             (not_before, error, 0 if count else 1, row_id),
+        )
+
+    async def scrub_errors(self, secret: str) -> int:
+        """Remove ``secret`` (the bot token) from stored error texts, such as an older version
+        kept; return how many rows changed."""
+        return await self._write(
+            "UPDATE outbox SET last_error = replace(last_error, ?, '[token]')"
+            " WHERE instr(last_error, ?) > 0",
+            (secret, secret),
         )
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
