@@ -10,12 +10,13 @@ bot's quote an unparsable error answer (which may echo the URL): both are scrubb
 token here, so no error leaving this layer carries it.
 """
 
+import json
 import re
 from urllib.parse import quote
 
 import aiohttp
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUT = 5.0  # seconds, for connecting, reading and waiting for a free connection
@@ -45,6 +46,17 @@ class AiohttpRequest(BaseRequest):
         """Close the session and its connections."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """The answer as JSON, as python-telegram-bot parses it, but without its ERROR log
+        line and traceback for an answer that is not JSON: the error raised says it all, and
+        is reported once by whoever made the call (the CLI in one line)."""
+        try:
+            parsed: JSONDict = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response") from None
+        return parsed
 
     async def do_request(
         self,

@@ -173,6 +173,9 @@ class Repository:
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # Deleted and overwritten text (a person's data after /hapusdata, a scrubbed error)
+            # is zeroed in the file, not left in free space for anyone reading the file.
+            await connection.execute("PRAGMA secure_delete=ON")
             await repository._migrate()
         except sqlite3.DatabaseError as error:
             await connection.close()
@@ -592,11 +595,14 @@ class Repository:
     async def scrub_errors(self, secret: str) -> int:
         """Remove ``secret`` (the bot token) from stored error texts, such as an older version
         kept; return how many rows changed."""
-        return await self._write(
+        changed = await self._write(
             "UPDATE outbox SET last_error = replace(last_error, ?, '[token]')"
             " WHERE instr(last_error, ?) > 0",
             (secret, secret),
         )
+        if changed:  # the old texts leave the -wal and the database file too
+            await self._write("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its new id everywhere, for unsent messages too."""
