@@ -150,8 +150,8 @@ async def unanswered_texts(bot: RunningBot) -> list[str]:
 
 @pytest.mark.parametrize("typed", SEPARATED)
 def test_every_spelling_of_a_nik_is_found_and_masked(typed):
-    assert find_number(f"nik saya {typed} benar?") is not None
-    assert find_number(f"nik saya {typed} benar?").digits == NIK  # type: ignore[union-attr]
+    found = find_number(f"nik saya {typed} benar?")
+    assert found is not None and found.digits == NIK
     assert not LONG_DIGITS.search(mask_private(f"nik saya {typed}"))
 
 
