@@ -9,6 +9,10 @@ from bot.domain.identity import NUMBER_DIGITS, mask_private
 
 # "/start rt-CODE" in a logged update, "start=rt-CODE" in a logged invitation link.
 INVITATION_CODE = re.compile(r"(?<=rt-)[A-Za-z0-9_\-]{8,}")
+# Logged updates are repr()s: a no-break space between digits reads "\xa0", a tab "\t".
+ESCAPED_SEPARATOR = re.compile(
+    r"(?<=[0-9])(?:\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[ntr]))+(?=[0-9OoIl])"
+)
 
 
 class PrivacyFilter(logging.Filter):
@@ -34,7 +38,8 @@ class PrivacyFilter(logging.Filter):
         """Mask secrets, invitation codes and NIK/KK-like numbers in one string."""
         for secret in self.secrets:
             text = text.replace(secret, "[token]")
-        return mask_private(INVITATION_CODE.sub("[kode]", text), NUMBER_DIGITS)
+        text = ESCAPED_SEPARATOR.sub(" ", INVITATION_CODE.sub("[kode]", text))
+        return mask_private(text, NUMBER_DIGITS)
 
 
 def setup_logging(

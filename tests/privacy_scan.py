@@ -15,11 +15,14 @@ _TYPED = re.compile(r"[0-9OoIl](?:[^0-9A-Za-z]{0,3}[0-9OoIl])+")
 _AS_DIGITS = str.maketrans("OoIl", "0011")
 
 
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[ntr])")
+
+
 def readable(text: str) -> str:
-    """NFKC without format characters (zero-width spaces and the like)."""
-    return "".join(
-        c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf"
-    )
+    """NFKC without format characters (zero-width spaces and the like), with the escapes
+    repr() writes in a log (a no-break space as "\\xa0") read as the gaps they stand for."""
+    text = unicodedata.normalize("NFKC", _ESCAPE.sub(" ", text))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def strings_in(value: Any) -> list[str]:

@@ -302,12 +302,13 @@ async def test_debug_logs_mask_invitation_codes_secrets_and_numbers(bot: Running
         await rt.send(f"/start rt-{code}")
         await ani.send("tokennya 8H3K29AB")
         await ani.send("nik saya 5371\u00a00145\u00a00190\u00a00001")
-        logging.getLogger("test").info("typed %s and %s", NIK, "passwordnya Rahasia123")
+        logging.getLogger("test").info("typed %r and %s", "5371\t0145\xa00190 0001", NIK)
+        logging.getLogger("test").info("and %s", "passwordnya Rahasia123")
     finally:
         setup_logging("WARNING")
     written = log.getvalue()
     assert "rt-[kode]" in written and "[rahasia]" in written
-    for secret in (code, "8H3K29AB", "Rahasia123", "0145\u00a00190", NIK, TOKEN):
+    for secret in (code, "8H3K29AB", "Rahasia123", "0145\\xa00190", "5371\\t0145", NIK, TOKEN):
         assert secret not in written, secret
 
 
