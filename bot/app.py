@@ -78,7 +78,8 @@ def build_application(
 
 
 async def open_services(application: AnyApplication) -> None:
-    """Open the database, load the calendar in force, start the sender (post_init)."""
+    """Open the database (scrubbing the token from stored error texts), load the calendar in
+    force, start the sender (post_init)."""
     services = services_of(application)
     services.repository = await Repository.open(services.settings.db_path)
     settings = services.settings
