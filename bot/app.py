@@ -80,13 +80,16 @@ def build_application(
 
 
 async def open_services(application: AnyApplication) -> None:
-    """Open the database, load the calendar in force, start the sender (post_init)."""
+    """Open the database (scrubbing the token from stored error texts), load the calendar in
+    force, start the sender (post_init)."""
     services = services_of(application)
     services.repository = await Repository.open(
         services.settings.db_path, services.settings.timezone
     )
-    await refresh_calendar(services)
     settings = services.settings
+    if settings.token:
+        await services.repo.scrub_errors(settings.token)
+    await refresh_calendar(services)
     sender = Sender(
         application.bot, services.repo, services.now, settings.send_rate, settings.paid_broadcast
     )

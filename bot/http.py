@@ -4,10 +4,16 @@ python-telegram-bot's default (httpx) costs about 3 ms of CPU per call on this p
 benchmark machine; aiohttp does the same call for a fraction of that, which decides how many
 updates a second the bot can answer (see BENCHMARKS.md). The design follows ptbcontrib's
 ``aiohttp_request``.
+
+The bot token is part of every URL, and aiohttp's error texts quote the URL, python-telegram-
+bot's quote an unparsable error answer (which may echo the URL): both are scrubbed of the
+token here, so no error leaving this layer carries it.
 """
 
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from telegram._utils.types import ODVInput
@@ -15,6 +21,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUT = 5.0  # seconds, for connecting, reading and waiting for a free connection
+TOKEN_IN_URL = re.compile(r"/bot([^/]+)/")
 
 
 class NotBotApiAnswer(TelegramError):
@@ -84,13 +91,38 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=form, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
+                method,
+                url,
+                data=form,
+                timeout=timeout,
+                headers={"User-Agent": self.USER_AGENT},
+                allow_redirects=False,  # the Bot API never redirects; the path holds the token
             ) as response:
-                return response.status, await response.read()
+                payload = await response.read()
         except TimeoutError as error:
-            raise TimedOut(f"Timed out: {error}") from error
+            raise TimedOut(scrub_token(f"Timed out: {error}", url)) from None
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # Not chained: aiohttp's error quotes the URL, and tracebacks print causes.
+            raise NetworkError(
+                scrub_token(f"aiohttp.{type(error).__name__}: {error}", url)
+            ) from None
+        # python-telegram-bot quotes an answer it cannot parse in its error, and a proxy's
+        # error page may echo the URL.
+        for spelling in _token_spellings(url):
+            payload = payload.replace(spelling.encode(), b"[token]")
+        return response.status, payload
+
+
+def scrub_token(text: str, url: str) -> str:
+    """``text`` without the bot token found in ``url`` (as typed or percent-encoded)."""
+    for spelling in _token_spellings(url):
+        text = text.replace(spelling, "[token]")
+    return text
+
+
+def _token_spellings(url: str) -> tuple[str, ...]:
+    found = TOKEN_IN_URL.search(url)
+    return (found.group(1), quote(found.group(1), safe="")) if found else ()
 
 
 def _chosen(timeout: ODVInput[float]) -> float | None:

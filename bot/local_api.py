@@ -267,6 +267,26 @@ class LocalBotApi:
         self._open_queries.add(query_id)
         return {"inline_query": {"id": query_id, "from": user, "query": query, "offset": ""}}
 
+    def edited_message(self, original: dict[str, Any], text: str) -> dict[str, Any]:
+        """The author of ``original`` (a person's message) edits it into ``text``."""
+        message = {k: v for k, v in original.items() if k not in ("text", "entities")}
+        message |= {"text": text, "edit_date": int(time.time())}
+        if entities := command_entities(text):
+            message["entities"] = entities
+        self.messages[(message["chat"]["id"], message["message_id"])] = message
+        return {"edited_message": message}
+
+    def incoming_photo(
+        self, user: dict[str, Any], caption: str, chat: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A person sends a photo with ``caption``; return the update payload."""
+        update = self.incoming_message(user, "", chat)
+        message = update["message"]
+        del message["text"]
+        message["caption"] = caption
+        message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]
+        return update
+
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The messages of a chat as they stand now, oldest first."""
         found = [m for (c, _), m in self.messages.items() if c == chat_id]
@@ -410,7 +430,7 @@ class LocalBotApi:
         key = (_int(params, "chat_id"), _int(params, "message_id"))
         if key not in self.messages:
             raise bad_request("message to delete not found")
-        own = self.messages[key]["from"]["id"] == self.bot_user["id"]
+        own = self.messages[key].get("from", {}).get("id") == self.bot_user["id"]  # posts: none
         if key[0] < 0 and not own and key[0] not in self.admin_chats:
             raise bad_request("message can't be deleted")
         del self.messages[key]

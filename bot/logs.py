@@ -1,13 +1,23 @@
-"""Logging set-up with a filter that keeps identity numbers and the bot token out of logs."""
+"""Logging set-up with a filter that keeps identity numbers, secrets, invitation codes and
+the bot token out of logs."""
 
 import logging
+import re
 from typing import TextIO
 
-from bot.domain.privacy import mask_identity_numbers
+from bot.domain.identity import NUMBER_DIGITS, mask_private
+
+# "/start rt-CODE" in a logged update, "start=rt-CODE" in a logged invitation link.
+INVITATION_CODE = re.compile(r"(?<=rt-)[A-Za-z0-9_\-]{8,}")
+# Logged updates are repr()s: a no-break space between digits reads "\xa0", a tab "\t".
+ESCAPED_SEPARATOR = re.compile(
+    r"(?<=[0-9])(?:\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[ntr]))+(?=[0-9OoIl])"
+)
 
 
 class PrivacyFilter(logging.Filter):
-    """Rewrite each record's final message with NIK/KK numbers and secrets masked."""
+    """Rewrite each record's final message with NIK/KK-like numbers, secrets, invitation
+    codes and the configured secrets (the bot token) masked."""
 
     def __init__(self, secrets: list[str] | None = None) -> None:
         super().__init__()
@@ -25,10 +35,11 @@ class PrivacyFilter(logging.Filter):
         return True
 
     def mask(self, text: str) -> str:
-        """Mask secrets and 16-digit numbers in one string."""
+        """Mask secrets, invitation codes and NIK/KK-like numbers in one string."""
         for secret in self.secrets:
             text = text.replace(secret, "[token]")
-        return mask_identity_numbers(text)
+        text = ESCAPED_SEPARATOR.sub(" ", INVITATION_CODE.sub("[kode]", text))
+        return mask_private(text, NUMBER_DIGITS)
 
 
 def setup_logging(

@@ -11,6 +11,7 @@ from bot.sender import Sender
 from handlers import (
     broadcasts,
     calendar_admin,
+    edits,
     errors,
     fallback,
     faq,
@@ -32,7 +33,8 @@ from handlers import (
 FLOOD_GROUP = -2  # a flooding person's updates stop here, before any database work
 SESSION_GROUP = -1
 GUARD_GROUP = 0  # identity numbers and secrets are caught before any feature sees them
-FEATURE_GROUP = 1
+EDITS_GROUP = 1  # edited messages stop here: every feature acts on new messages only
+FEATURE_GROUP = 2
 
 # Earlier modules win: a feature's handlers are tried before those of the modules after it.
 FEATURES: list[ModuleType] = [
@@ -54,10 +56,12 @@ FEATURES: list[ModuleType] = [
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the flood check, the session loader, every feature in order, the error handler."""
+    """Register the flood check, the session loader, the guard, the stop for edits, every
+    feature in order, the error handler."""
     application.add_handlers(flood.handlers(), group=FLOOD_GROUP)
     application.add_handlers(session.handlers(), group=SESSION_GROUP)
     application.add_handlers(identity.handlers(), group=GUARD_GROUP)
+    application.add_handlers(edits.handlers(), group=EDITS_GROUP)
     for feature in FEATURES:
         application.add_handlers(feature.handlers(), group=FEATURE_GROUP)
     application.add_error_handler(errors.on_error)

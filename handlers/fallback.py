@@ -36,12 +36,10 @@ async def stale_button(update: Update, context: SensusContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """Handlers of this feature; registered last. Edited messages and groups are ignored."""
-    private_new = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    """Handlers of this feature; registered last. Groups are ignored."""
+    private = filters.ChatType.PRIVATE
     return [
-        MessageHandler(private_new & filters.TEXT, unknown_text),
-        MessageHandler(
-            private_new & ~filters.TEXT & ~filters.StatusUpdate.ALL, unsupported_message
-        ),
+        MessageHandler(private & filters.TEXT, unknown_text),
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, unsupported_message),
         CallbackQueryHandler(stale_button),
     ]

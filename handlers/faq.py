@@ -256,7 +256,7 @@ def html_first_line(markup: str) -> str:
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
     """Handlers of this feature; free text in private chats and mentions in groups."""
-    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    text = filters.TEXT & ~filters.COMMAND
     return [
         MessageHandler(text & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS), ask),
         CallbackQueryHandler(show_topic, pattern=r"^faq:show:"),

@@ -1,7 +1,8 @@
-"""NIK/KK numbers and secrets in messages: check offline, never keep, delete, warn.
+"""NIK/KK numbers and secrets in anything people send: check offline, never keep, delete, warn.
 
-Runs in its own handler group before every feature, and stops the update there, so a
-number never reaches the FAQ (which keeps unanswered questions) or any other feature.
+Runs in its own handler group before every feature, on every kind of update (new and edited
+messages, captions, channel posts, inline queries), and stops the update there, so a number
+never reaches the FAQ (which keeps unanswered questions) or any other feature.
 """
 
 import html
@@ -10,7 +11,7 @@ import re
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import SensusContext
 from bot.domain.identity import (
@@ -109,14 +110,35 @@ async def delete(message: Message) -> bool:
         return False
 
 
+def sent_message(update: Update) -> Message | None:
+    """The message a person or channel sent or edited, of whatever update kind (not the
+    bot's own message under a pressed button)."""
+    return (
+        update.message
+        or update.edited_message
+        or update.channel_post
+        or update.edited_channel_post
+        or update.business_message
+        or update.edited_business_message
+    )
+
+
 async def guard(update: Update, context: SensusContext) -> None:
-    """Check numbers in private chats; warn about numbers and secrets anywhere."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or not message.text:
+    """Check numbers in private chats; warn about numbers and secrets anywhere; answer an
+    inline query holding one with nothing."""
+    if update.inline_query is not None:
+        query = update.inline_query
+        if find_number(query.query) or contains_secret(query.query):
+            await query.answer([], cache_time=0, is_personal=True)
+            raise ApplicationHandlerStop
         return
-    text = message.text
-    number = find_number(text)
+    message = sent_message(update)
+    chat = update.effective_chat
+    text = (message.text or message.caption) if message else None
+    if message is None or chat is None or not text:
+        return
+    found = find_number(text)
+    number = found.typed if found else None
     if chat.type != ChatType.PRIVATE:
         if number or contains_secret(text):
             await warn_group(message, context)
@@ -127,8 +149,8 @@ async def guard(update: Update, context: SensusContext) -> None:
         progress = await context.services.repo.guide_progress(context.account.user_id)
         if progress is not None and progress.awaiting_check in ("nik", "kk"):
             awaiting = "nik" if progress.awaiting_check == "nik" else "kk"
-    if number is None and awaiting and _DIGITS.search(text):
-        number = re.sub(r"[^\w]", "", text)  # e.g. a letter O typed for a zero: say so
+    if number is None and awaiting:
+        number = re.sub(r"[^\w]", "", text)  # e.g. too few digits: say so
     if number is not None:
         check = check_number(number, awaiting or "nik")
         deleted = await delete(message)
@@ -166,5 +188,5 @@ async def warn_group(message: Message, context: SensusContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
-    """The guard, for new text messages in any chat."""
-    return [MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, guard)]
+    """The guard, for every update."""
+    return [TypeHandler(Update, guard)]

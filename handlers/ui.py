@@ -10,6 +10,7 @@ from telegram.ext import ChatMemberHandler
 
 from bot.context import SensusContext
 from bot.domain.callbacks import Callback
+from bot.domain.identity import mask_private, normalise
 from bot.i18n import N_, Translator
 
 # The main menu: (label, button). Features add their entry here, in display order.
@@ -46,9 +47,13 @@ def main_menu(t: Translator) -> InlineKeyboardMarkup:
 
 
 def first_name(update: Update) -> str:
-    """The user's first name, escaped for HTML."""
+    """The user's first name, escaped for HTML; empty when it holds a long number or a
+    secret (a NIK typed as a name is not echoed)."""
     user = update.effective_user
-    return html.escape(user.first_name) if user and user.first_name else ""
+    name = user.first_name if user else ""
+    if not name or mask_private(name) != normalise(name):
+        return ""
+    return html.escape(name)
 
 
 def is_private(update: Update) -> bool:

@@ -1,6 +1,8 @@
 """The repository: the only code that writes SQL, on one aiosqlite connection."""
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -13,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.broadcasts import phase_of, steered_status
-from bot.domain.privacy import mask_identity_numbers
+from bot.domain.identity import mask_private
 from bot.domain.retention import Retention
 from storage.helpdesk import HelpdeskStore
 from storage.statistics import StatisticsStore
@@ -172,6 +174,15 @@ class GuideProgress:
     updated_at: datetime
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` (or narrow an existing one, and its -wal/-shm) to mode 0600: the owner
+    alone may read it. SQLite gives the -wal and -shm files it creates the database's mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # not ours to change
+            file.chmod(0o600)
+
+
 def migrations() -> list[tuple[int, str]]:
     """The numbered migration scripts shipped with the bot, in order."""
     folder = resources.files("storage.migrations")
@@ -200,8 +211,9 @@ class Repository(HelpdeskStore, StatisticsStore):
             # Checked first: a failed aiosqlite.connect leaves its thread behind.
             raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
         try:
+            await asyncio.to_thread(create_private, path)
             connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot open database {path}: {error}") from None
         repository = cls(connection)
         repository.zone = zone
@@ -211,6 +223,9 @@ class Repository(HelpdeskStore, StatisticsStore):
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # Deleted and overwritten text (a person's data after /hapusdata, a scrubbed error)
+            # is zeroed in the file, not left in free space for anyone reading the file.
+            await connection.execute("PRAGMA secure_delete=ON")
             await repository._migrate()
         except sqlite3.DatabaseError as error:
             await connection.close()
@@ -231,6 +246,7 @@ class Repository(HelpdeskStore, StatisticsStore):
         partial = target.with_name(target.name + ".part")
         partial.unlink(missing_ok=True)
         try:
+            await asyncio.to_thread(create_private, partial)
             async with aiosqlite.connect(partial) as copy:
                 async with self._lock:
                     await self._db.backup(copy)
@@ -239,7 +255,7 @@ class Repository(HelpdeskStore, StatisticsStore):
             if [tuple(r) for r in rows] != [("ok",)]:
                 raise StorageError(f"the copy in {partial} failed SQLite's integrity check")
             partial.replace(target)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot write backup {target}: {error}") from None
         finally:
             partial.unlink(missing_ok=True)
@@ -374,11 +390,12 @@ class Repository(HelpdeskStore, StatisticsStore):
         score: float,
         now: datetime,
     ) -> None:
-        """Keep a question the bot could not answer confidently (identity numbers masked)."""
+        """Keep a question the bot could not answer confidently, with every secret and long
+        number masked."""
         await self._write(
             "INSERT INTO unanswered_questions (asked_at, lang, text, outcome, best_topic, score)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (now.isoformat(), lang, mask_identity_numbers(text), outcome, best_topic, score),
+            (now.isoformat(), lang, mask_private(text), outcome, best_topic, score),
         )
 
     async def unanswered(self, limit: int = 100) -> list[UnansweredQuestion]:
@@ -659,6 +676,18 @@ class Repository(HelpdeskStore, StatisticsStore):
             " attempts = attempts - ? WHERE id = ?",
             (not_before, error, 0 if count else 1, row_id),
         )
+
+    async def scrub_errors(self, secret: str) -> int:
+        """Remove ``secret`` (the bot token) from stored error texts, such as an older version
+        kept; return how many rows changed."""
+        changed = await self._write(
+            "UPDATE outbox SET last_error = replace(last_error, ?, '[token]')"
+            " WHERE instr(last_error, ?) > 0",
+            (secret, secret),
+        )
+        if changed:  # the old texts leave the -wal and the database file too
+            await self._write("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its new id everywhere, for unsent messages too."""

@@ -1,24 +1,59 @@
-"""Fixtures: the fake Bot API on loopback, settings on a temporary database, a running bot."""
+"""Fixtures: the fake Bot API on loopback, settings on a temporary database, a running bot;
+the bot logs at DEBUG for the whole suite, and after it no number typed to the bot may be
+found in the files the tests left or in that log."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 import pytest
 
 from bot.config import Settings
+from bot.logs import setup_logging
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import RunningBot, run_bot
+from tests.privacy_scan import PrivacyScan
 
 ADMIN_ID = 900
 # 10 March 2020, 10:00 WITA: the online census is open in both shipped calendars.
 DURING_ONLINE = datetime(2020, 3, 10, 2, 0, tzinfo=UTC)
 
 
+@pytest.fixture(scope="session")
+def privacy_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivacyScan]:
+    """What the tests typed; at the end of the suite, any of it found in a database, its
+    -wal, a backup or the bot's log fails the run."""
+    scan = PrivacyScan()
+    yield scan
+    leaks = scan.findings(tmp_path_factory.getbasetemp())
+    assert not leaks, f"{len(scan.numbers)} typed numbers; found: {leaks[:10]}"
+
+
+@pytest.fixture(scope="session")
+def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TextIO]:
+    """The log file every test's bot writes to, as in production (through the filter)."""
+    with (tmp_path_factory.getbasetemp() / "bot.log").open("w", encoding="utf-8") as log:
+        yield log
+
+
+@pytest.fixture(autouse=True)
+def debug_logging(privacy_scan: PrivacyScan, bot_log: TextIO) -> None:
+    """Log at DEBUG into the suite's log (tests that set up logging themselves may)."""
+    setup_logging("DEBUG", secrets=[TOKEN], stream=bot_log)  # as `run` sets it up
+
+
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    """A fake Telegram Bot API server on a free 127.0.0.1 port."""
+async def telegram(privacy_scan: PrivacyScan) -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on a free 127.0.0.1 port; what is pushed is recorded."""
     fake = FakeTelegram()
+    pushed = fake.push
+
+    async def push(payload: dict[str, Any]) -> int:
+        privacy_scan.record(payload)
+        return await pushed(payload)
+
+    fake.push = push  # type: ignore[method-assign]
     await fake.start()
     yield fake
     await fake.stop()

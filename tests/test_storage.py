@@ -74,5 +74,5 @@ async def test_unanswered_questions_are_stored_with_identity_numbers_masked(db_p
     repo = await Repository.open(db_path)
     await repo.record_unanswered("kk 5371 0123 4567 0001 hilang", "id", "fallback", None, 0.1, NOW)
     kept = await repo.unanswered()
-    assert kept[0].text == "kk [16 digit] hilang"
+    assert kept[0].text == "kk [angka] hilang"
     await repo.close()
