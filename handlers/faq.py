@@ -35,8 +35,7 @@ INLINE_RESULTS = 5
 
 def topic_answer(context: SensusContext, topic: Topic) -> str:
     """The topic's answer for the current user, dates from the active calendar."""
-    services = context.services
-    return services.faq.answer(topic, context.reader, services.calendar, services.clock.now())
+    return context.services.faq.answer(topic, context.reader)
 
 
 def answer_keyboard(context: SensusContext, topic: Topic) -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ async def privacy_text(context: SensusContext) -> str:
     account = context.account
     if account is None:
         return t._("Saya tidak menyimpan data apa pun tentang Anda.")
-    zone = context.services.settings.timezone
+    zone = context.reader.zone
     language = context.services.i18n.languages.get(account.lang)
     lines = [
         t._("<b>Data Anda yang saya simpan</b>"),

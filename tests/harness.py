@@ -17,9 +17,10 @@ from telegram import Update
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.context import AnyApplication, Services, services_of
+from bot.context import AnyApplication, services_of
 from bot.domain.clock import Clock
 from bot.local_api import keyboard_buttons
+from bot.services import Services
 from storage import Repository
 from tests.fake_telegram import TOKEN, FakeTelegram
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.assistant import FaqEngine, Reader
-from bot.domain.calendar import load_calendar, shipped_calendar_path
+from bot.domain.calendar import Calendar, load_calendar, shipped_calendar_path
 from bot.domain.evaluation import evaluate, read_questions
 from bot.domain.matching import colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
@@ -24,10 +24,9 @@ MOMENTS = [datetime(2019, 12, 15, tzinfo=WITA), datetime(2020, 3, 10, tzinfo=WIT
 ONLINE_OPEN = MOMENTS[1]
 
 
-def reader(lang: str) -> Reader:
-    """A reader in NTT, with the language's catalog."""
-    t = load_i18n().translator(lang)
-    return Reader(lang, t.language.cldr, WITA, t._)
+def reader(lang: str, calendar: Calendar, now: datetime) -> Reader:
+    """A reader in NTT, with the language's catalog, at ``now``."""
+    return Reader.of(load_i18n().translator(lang), WITA, calendar, now)
 
 
 MOST_ASKED = [
@@ -157,7 +156,7 @@ def test_every_answer_renders_as_short_valid_telegram_html(engine, calendar_name
     calendar = load_calendar(shipped_calendar_path(calendar_name))
     for now in MOMENTS:
         for topic in engine.content.topics.values():
-            text = html_to_text(engine.answer(topic, reader(lang), calendar, now))
+            text = html_to_text(engine.answer(topic, reader(lang, calendar, now)))
             assert "{" not in text, (topic.id, now)
             assert len(text) <= 900, f"{topic.id} is too long for a phone screen ({len(text)})"
 
@@ -167,14 +166,14 @@ def test_answers_follow_the_calendar_not_their_text(engine):
     assert topic is not None
     announced = load_calendar(shipped_calendar_path("sp2020"))
     revised = load_calendar(shipped_calendar_path("sp2020-revisi"))
-    assert "31 Maret 2020" in engine.answer(topic, reader("id"), announced, ONLINE_OPEN)
-    revised_text = engine.answer(topic, reader("id"), revised, ONLINE_OPEN)
+    assert "31 Maret 2020" in engine.answer(topic, reader("id", announced, ONLINE_OPEN))
+    revised_text = engine.answer(topic, reader("id", revised, ONLINE_OPEN))
     assert "29 Mei 2020" in revised_text
     assert "30 Mei 2020 00.59 WITA" in revised_text  # 23.59 WIB, shown in NTT's own zone too
     token = engine.topic("token-what")
     assert token is not None
-    assert "SMS" in engine.answer(token, reader("id"), announced, ONLINE_OPEN)
-    assert "tidak memakai token" in engine.answer(token, reader("id"), revised, ONLINE_OPEN)
+    assert "SMS" in engine.answer(token, reader("id", announced, ONLINE_OPEN))
+    assert "tidak memakai token" in engine.answer(token, reader("id", revised, ONLINE_OPEN))
 
 
 def test_unscheduled_results_say_they_are_not_out_yet(engine):
@@ -182,6 +181,6 @@ def test_unscheduled_results_say_they_are_not_out_yet(engine):
     assert topic is not None
     announced = load_calendar(shipped_calendar_path("sp2020"))
     after_all = MOMENTS[-1]
-    assert "not been released yet" in engine.answer(topic, reader("en"), announced, after_all)
+    assert "not been released yet" in engine.answer(topic, reader("en", announced, after_all))
     revised = load_calendar(shipped_calendar_path("sp2020-revisi"))
-    assert "January 21, 2021" in engine.answer(topic, reader("en"), revised, after_all)
+    assert "January 21, 2021" in engine.answer(topic, reader("en", revised, after_all))
