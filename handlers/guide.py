@@ -19,7 +19,7 @@ SCAM_TOPIC = "scam-warning"
 FIELD_TOPIC = "field-when"
 ONLINE_OPEN = N_(
     "✅ Sensus online dibuka sampai <b>{online_end}</b> pukul {online_end_time} "
-    "(tinggal {online_left})."
+    "(= {online_end_local}), tinggal {online_left}."
 )
 ONLINE_BEFORE = N_(
     "⏳ Sensus online <b>belum dibuka</b>: dibuka <b>{online_start}</b>. Anda sudah bisa "

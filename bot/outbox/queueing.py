@@ -81,7 +81,7 @@ async def replan_user(services: Services, user_id: int) -> None:
         services.calendar,
         services.clock.now(),
         services.settings.quiet_hours,
-        services.settings.timezone,
+        services.readers.zone(None),  # people without a regency
         user_id=user_id,
     )
     services.wake_sender()
@@ -100,7 +100,7 @@ async def apply_calendar(
         created_by,
         services.clock.now(),
         services.settings.quiet_hours,
-        services.settings.timezone,
+        services.readers.zone(None),  # people without a regency
     )
     services.use_calendar(revised, applied.revision_id)
     services.wake_sender()
