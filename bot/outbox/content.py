@@ -5,10 +5,35 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Broadcast:
+class _Numbered:
+    id: int
+
+
+@dataclass(frozen=True)
+class Broadcast(_Numbered):
     """A staff broadcast, by id."""
 
-    id: int
+
+@dataclass(frozen=True)
+class Announcement(_Numbered):
+    """An RT head's announcement for their groups, by id."""
+
+
+@dataclass(frozen=True)
+class CalendarChange(_Numbered):
+    """The "schedule changed" notice of a calendar revision, by the revision's id."""
+
+
+@dataclass(frozen=True)
+class TicketReply(_Numbered):
+    """A staff reply to a ticket, for the resident."""
+
+
+@dataclass(frozen=True)
+class Ticket(_Numbered):
+    """A helpdesk ticket for the staff group; ``showing`` > 0 when it is shown again."""
+
+    showing: int = 0
 
 
 @dataclass(frozen=True)
@@ -16,35 +41,6 @@ class Reminder:
     """A calendar reminder, by its id in the calendar."""
 
     id: str
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """An RT head's announcement for their groups, by id."""
-
-    id: int
-
-
-@dataclass(frozen=True)
-class CalendarChange:
-    """The "schedule changed" notice of a calendar revision."""
-
-    revision: int
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """A helpdesk ticket for the staff group; ``showing`` > 0 when it is shown again."""
-
-    id: int
-    showing: int = 0
-
-
-@dataclass(frozen=True)
-class TicketReply:
-    """A staff reply to a ticket, for the resident."""
-
-    id: int
 
 
 Content = Broadcast | Reminder | Announcement | CalendarChange | Ticket | TicketReply
@@ -65,8 +61,6 @@ def pack(content: Content) -> str:
     prefix = PREFIXES[type(content)]
     if isinstance(content, Ticket) and content.showing:
         return f"{prefix}:{content.id}:{content.showing}"
-    if isinstance(content, CalendarChange):
-        return f"{prefix}:{content.revision}"
     return f"{prefix}:{content.id}"
 
 

@@ -51,10 +51,9 @@ async def queue_announcement(services: Services, announcement_id: int, author: i
 
 async def queue_calendar_notice(services: Services, revision: int) -> int:
     """Queue the "schedule changed" notice of a revision for every subscriber, once."""
-    key = pack(CalendarChange(revision))
-    count = await services.repo.enqueue_to_users(
-        SUBSCRIBERS, [], cause(CalendarChange(revision)), key, key, services.clock.now().timestamp()
-    )
+    notice = CalendarChange(revision)
+    key, now = pack(notice), services.clock.now().timestamp()
+    count = await services.repo.enqueue_to_users(SUBSCRIBERS, [], cause(notice), key, key, now)
     services.wake_sender()
     return count
 
