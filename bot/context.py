@@ -1,4 +1,4 @@
-"""What every handler gets: the bot's services and the current user's language."""
+"""What every handler gets: the bot's services, the stored user and their Reader."""
 
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class SensusContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with the services, the stored user and their translator."""
+    """CallbackContext with the services, the stored user and their Reader (and translator)."""
 
     def __init__(
         self, application: AnyApplication, chat_id: int | None = None, user_id: int | None = None
