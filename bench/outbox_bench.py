@@ -27,9 +27,10 @@ from bench.machine import describe
 from bot.domain.calendar import load_calendar, shipped_calendar_path
 from bot.domain.reminders import occurrences, send_time
 from bot.http import AiohttpRequest
-from bot.planning import plan_reminders
-from bot.sender import Sender
+from bot.outbox.planning import plan_reminders
+from bot.outbox.sender import Sender
 from storage import Repository
+from storage.repository import OutboxRow
 from tests.fake_telegram import TOKEN
 from tests.harness import seed_broadcast, start_bot_process
 
@@ -114,6 +115,16 @@ class FakeProcess:
         self.process.wait()
 
 
+async def pengingat(row: OutboxRow) -> str:
+    """A reminder's text (the benchmark measures sending, not rendering)."""
+    return "Pengingat sensus"
+
+
+async def info(row: OutboxRow) -> str:
+    """A broadcast's text."""
+    return "Info sensus"
+
+
 def new_bot(url: str, request: BaseRequest | None = None) -> Bot:
     """A Bot with the HTTP backend the bot uses (aiohttp), or the one given."""
     backend = request or AiohttpRequest(connections=64)
@@ -132,8 +143,7 @@ async def sending(rate: float, paid: bool, count: int, spread: float = 0.0) -> d
             due[chat_id] = start + (spread * n / count if spread else 0.0)
             await repo.enqueue(chat_id, None, "bench", "b", "bench:x", due[chat_id])
         async with new_bot(fake.url) as bot:
-            sender = Sender(bot, repo, time.time, rate, paid_broadcast=paid)
-            sender.renderers["bench"] = lambda row: asyncio.sleep(0, result="Pengingat sensus")
+            sender = Sender(bot, repo, time.time, rate, pengingat, paid_broadcast=paid)
             await sender.start()
             while (await repo.outbox_status()).get("sent", 0) < count:
                 await asyncio.sleep(0.2)
@@ -172,8 +182,7 @@ async def faulty_broadcast(count: int, rate: float) -> dict[str, Any]:
             await repo.enqueue(chat_id, None, "bench", "b", "bench:x", now)
         started = time.monotonic()
         async with new_bot(fake.url) as bot:
-            sender = Sender(bot, repo, time.time, rate, paid_broadcast=True)
-            sender.renderers["bench"] = lambda row: asyncio.sleep(0, result="Info sensus")
+            sender = Sender(bot, repo, time.time, rate, info, paid_broadcast=True)
             await sender.start()
             while True:
                 figures = await repo.outbox_status()

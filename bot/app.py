@@ -5,6 +5,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -14,16 +15,18 @@ from telegram.request import BaseRequest
 import handlers
 from bot.commands import publish_commands
 from bot.config import Settings
-from bot.context import SERVICES_KEY, AnyApplication, SensusContext, Services, services_of
+from bot.context import SERVICES_KEY, AnyApplication, SensusContext, services_of
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import load_calendar
-from bot.domain.clock import Clock, FixedClock
+from bot.domain.clock import Clock, clock_at
 from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest
 from bot.i18n import I18n, load_i18n
-from bot.planning import active_calendar
+from bot.outbox.planning import active_calendar
+from bot.outbox.rendering import render
+from bot.outbox.sender import Sender
 from bot.processing import ChatOrderedUpdateProcessor
-from bot.sender import Sender
+from bot.services import Services
 from storage import Repository
 
 log = logging.getLogger(__name__)
@@ -65,15 +68,13 @@ def build_application(
     builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
     application: AnyApplication = builder.build()
     i18n = i18n or load_i18n(settings.locales_dir)
-    configured = load_calendar(settings.calendar_path)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         i18n=i18n,
-        clock=clock or (FixedClock(settings.now) if settings.now else Clock()),
+        clock=clock or clock_at(settings.now),
         faq=FaqEngine.load(settings.locales_dir, i18n.codes),
         guide=load_guide(settings.locales_dir, i18n.codes),
-        calendar=configured,
-        configured_calendar=configured,
+        configured_calendar=load_calendar(settings.calendar_path),
     )
     handlers.register(application)
     return application
@@ -83,17 +84,19 @@ async def open_services(application: AnyApplication) -> None:
     """Open the database (scrubbing the token from stored error texts), load the calendar in
     force, start the sender (post_init)."""
     services = services_of(application)
-    services.repository = await Repository.open(
-        services.settings.db_path, services.settings.timezone
-    )
     settings = services.settings
+    services.use_repository(await Repository.open(settings.db_path, settings.timezone))
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)
     sender = Sender(
-        application.bot, services.repo, services.now, settings.send_rate, settings.paid_broadcast
+        application.bot,
+        services.repo,
+        lambda: services.clock.now().timestamp(),
+        settings.send_rate,
+        partial(render, services),
+        settings.paid_broadcast,
     )
-    handlers.register_renderers(sender, services)
     await sender.start()
     services.sender = sender
     application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
@@ -122,16 +125,14 @@ async def close_services(application: AnyApplication) -> None:
     """Close the database (post_shutdown)."""
     await stop_background(application)  # when post_init succeeded but the start did not
     services = services_of(application)
-    if services.repository is not None:
-        await services.repository.close()
-        services.repository = None
+    await services.close_repository()
 
 
 async def refresh_calendar(services: Services) -> None:
     """Use the calendar staff applied last (possibly from another process)."""
     calendar, revision = await active_calendar(services.repo, services.configured_calendar)
     if revision != services.calendar_revision:
-        services.calendar, services.calendar_revision = calendar, revision
+        services.use_calendar(calendar, revision)
         log.info("calendar in force: revision %s", revision)
 
 

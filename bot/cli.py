@@ -2,14 +2,13 @@
 
 import argparse
 import asyncio
-import html
 import json
 import os
 import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,8 +19,8 @@ from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import THRESHOLDS_FILE, FaqEngine, Reader, Reply
 from bot.domain.audience import parse_audience
 from bot.domain.broadcasts import ACTIONS as STEERING
-from bot.domain.calendar import Calendar, CalendarError, load_calendar
-from bot.domain.clock import Clock, FixedClock
+from bot.domain.calendar import Calendar, CalendarError, calendar_from_text, load_calendar
+from bot.domain.clock import clock_at
 from bot.domain.evaluation import (
     Report,
     cross_validate,
@@ -36,7 +35,14 @@ from bot.domain.guide import load_guide
 from bot.domain.statistics import PERIODS, VIEWS, csv_text
 from bot.i18n import SOURCE_LANGUAGE, load_i18n, load_languages
 from bot.logs import setup_logging
-from bot.planning import active_calendar, apply_revision, calendar_changes, calendar_from_text
+from bot.outbox.broadcasts import (
+    MAX_TEXT,
+    BroadcastProgress,
+    count_recipients,
+    create_broadcast,
+    queue_broadcast,
+)
+from bot.outbox.planning import active_calendar, apply_revision, calendar_changes
 from bot.shell import KEYS as SHELL_KEYS
 from bot.shell import run_shell, typed_lines
 from bot.statistics import Naming, collect, render
@@ -45,7 +51,6 @@ from bot.texts import EXAMPLES, coverage, translation_project
 from bot.texts import Project as TranslationProject
 from bot.translate import ImportProblems, add_language, apply, export_csv, plan_import
 from bot.translate import summary as import_summary
-from handlers.broadcasts import MAX_TEXT as BROADCAST_LIMIT
 from storage import Repository, StorageError
 from storage.instance import single_instance
 from storage.repository import UnansweredQuestion
@@ -325,15 +330,14 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     if lang not in i18n.languages:
         return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
     t = i18n.translator(lang)
-    reader = Reader(lang, t.language.cldr, settings.timezone, t._)
     calendar = asyncio.run(calendar_in_force(settings))
-    now = settings.now or Clock().now()
+    reader = Reader.of(t, settings.timezone, calendar, clock_at(settings.now).now())
     questions = sys.stdin if args.question == "-" else [args.question]
     for line in questions:
         question = line.strip()
         if not question:
             continue
-        reply = engine.reply(question, reader, calendar, now)
+        reply = engine.reply(question, reader)
         text = reply_text(reply)
         if args.json or args.question == "-":
             record = {
@@ -437,7 +441,7 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
         if not await confirm("apply? [y/N] ", args.yes):
             print("not applied")
             return 1
-        now = FixedClock(settings.now).now() if settings.now else Clock().now()
+        now = clock_at(settings.now).now()
         applied = await apply_revision(
             repository, current, revised, body, args.file.name, "cli", now,
             settings.quiet_hours, settings.timezone,
@@ -479,31 +483,25 @@ async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int
                     f"--lang-file: expected L=FILE with L one of {', '.join(sorted(languages))}"
                 )
             texts[lang] = read_text(Path(name), "--lang-file").strip()
-        too_long = [lang for lang, text in texts.items() if not text or len(text) > BROADCAST_LIMIT]
+        too_long = [lang for lang, text in texts.items() if not text or len(text) > MAX_TEXT]
         if too_long:
-            return fail(
-                f"text for {', '.join(too_long)} is empty or over {BROADCAST_LIMIT} characters"
-            )
-        now = FixedClock(settings.now).now() if settings.now else Clock().now()
+            return fail(f"text for {', '.join(too_long)} is empty or over {MAX_TEXT} characters")
+        now = clock_at(settings.now).now()
         at = parse_moment(args.at, settings.timezone, "--at") if args.at else now
         if at < now:
             return fail(f"--at: {at.isoformat()} is in the past (now {now.isoformat()})")
-        condition, params = audience.user_condition()
-        count = await repository.count_audience(condition, params, audience.groups)
+        count = await count_recipients(repository, audience)
         if count == 0:
             return fail(f"--to: nobody would receive it ({audience}); nothing queued")
         print(f"{count} recipients ({audience}); languages: {', '.join(sorted(texts))}")
         if not await confirm("send? [y/N] ", args.yes):
             print("not sent")
             return 1
-        escaped = {lang: html.escape(text) for lang, text in texts.items()}
-        broadcast_id = await repository.create_broadcast(
-            "cli", escaped, str(audience), at.timestamp(), now
-        )
-        queued = await repository.queue_broadcast(broadcast_id, condition, params, audience.groups)
+        broadcast_id = await create_broadcast(repository, "cli", texts, audience, at, now)
+        queued = await queue_broadcast(repository, broadcast_id, audience)
         print(f"broadcast #{broadcast_id} queued for {queued}; a running bot sends it")
         if sys.stdout.isatty():
-            await show_progress(repository, broadcast_id, queued)
+            await show_progress(repository, broadcast_id)
         return 0
     finally:
         await repository.close()
@@ -536,7 +534,7 @@ def i18n_command(settings: Settings, args: argparse.Namespace) -> int:
     """``i18n status|export|import|add``: coverage and the translators' spreadsheet."""
     project = translation_project(settings)
     languages = project.languages()
-    today = (settings.now or datetime.now(settings.timezone)).date().isoformat()
+    today = clock_at(settings.now).now().astimezone(settings.timezone).date().isoformat()
     if args.i18n_command == "status":
         return i18n_status(project, args.require_complete)
     if args.i18n_command == "export":
@@ -560,7 +558,7 @@ def i18n_command(settings: Settings, args: argparse.Namespace) -> int:
         apply(plan)
         print("\n".join(import_summary(plan, texts, args.reviewer)))
         return 0
-    now = settings.now or datetime.now(settings.timezone)
+    now = clock_at(settings.now).now().astimezone(settings.timezone)
     try:
         written = add_language(project, args.code, args.name, args.telegram, args.fallback, now)
     except ValueError as error:
@@ -617,24 +615,21 @@ def backup_command(settings: Settings, target: Path) -> int:
     return 0
 
 
-async def show_progress(repository: Repository, broadcast_id: int, total: int) -> None:
+async def show_progress(repository: Repository, broadcast_id: int) -> None:
     """A progress bar until the broadcast is done (Ctrl-C leaves it running)."""
     while True:
         item = await repository.broadcast(broadcast_id)
         if item is None:
             return
-        done = sum(
-            n
-            for status, n in item.figures.items()
-            if status not in ("pending", "sending", "paused")
-        )
+        progress = BroadcastProgress.of(item)
+        done, total = progress.done, progress.total
         filled = int(30 * done / max(1, total))
         print(
             f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {item.figures}",
             end="",
             flush=True,
         )
-        if done >= total or item.phase != "queued":
+        if progress.over or progress.phase != "queued":
             print()
             return
         await asyncio.sleep(1)
@@ -655,7 +650,7 @@ async def stats_command(settings: Settings, args: argparse.Namespace) -> int:
     t = i18n.translator(args.lang or settings.default_lang)
     calendar = load_calendar(settings.calendar_path)
     locales = settings.locales_dir
-    now = settings.now or datetime.now(UTC)
+    now = clock_at(settings.now).now()
     faq, guide = load_faq(locales, i18n.codes), load_guide(locales, i18n.codes)
     naming = Naming(t, i18n, faq, guide, calendar, now)
     repository = await open_database(settings.db_path, settings.timezone)

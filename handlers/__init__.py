@@ -1,13 +1,10 @@
 """Thin Telegram adapters, one module per feature; FEATURES is the registration order."""
 
-from functools import partial
 from types import ModuleType
 from typing import Any
 
 from telegram.ext import Application
 
-from bot.context import Services
-from bot.sender import Sender
 from handlers import (
     broadcasts,
     calendar_admin,
@@ -65,10 +62,3 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for feature in FEATURES:
         application.add_handlers(feature.handlers(), group=FEATURE_GROUP)
     application.add_error_handler(errors.on_error)
-
-
-def register_renderers(sender: Sender, services: Services) -> None:
-    """Let the sender render what features queue (``content`` prefix -> text)."""
-    for feature in FEATURES:
-        for prefix, render in getattr(feature, "RENDERERS", {}).items():
-            sender.renderers[prefix] = partial(render, services)

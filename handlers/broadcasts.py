@@ -4,7 +4,6 @@ status."""
 import asyncio
 import contextlib
 import html
-import math
 import re
 
 from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message, Update
@@ -12,20 +11,27 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import BROADCAST, BROADCAST_STATUS
-from bot.context import SensusContext, Services
+from bot.context import SensusContext
 from bot.domain.audience import Audience, parse_audience
 from bot.domain.calendar import parse_send_time, zone_name
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.i18n import N_, SOURCE_LANGUAGE, Translator
+from bot.outbox.broadcasts import (
+    HEADING,
+    MAX_TEXT,
+    BroadcastProgress,
+    count_recipients,
+    create_broadcast,
+)
+from bot.outbox.queueing import queue_draft
+from bot.services import Services
 from handlers.auth import staff_only
 from handlers.reminders import GROUP_LABELS, offered_groups
 from handlers.ui import edit_in_place, keyboard, two_a_row
-from storage.repository import Broadcast, OutboxRow, text_in
+from storage.repository import Broadcast
 
-MAX_TEXT = 3500
 PROGRESS_EVERY = 3.0  # seconds between edits of the progress message
-HEADING = N_("📣 Info Sensus Penduduk 2020")
 DIRECT_CHOICES = [  # audience buttons: label, audience written with "=" (":" separates parts)
     (N_("Semua warga"), "all"),
     (N_("Ketua RT"), "rt-heads"),
@@ -49,18 +55,6 @@ class PromptReply(filters.MessageFilter):
     def filter(self, message: Message) -> bool:
         replied = message.reply_to_message
         return replied is not None and bool(PROMPT.match(replied.text or ""))
-
-
-def figures(t: Translator, broadcast: Broadcast) -> str:
-    """ "terkirim 120 · gagal 1 · diblokir 3 · sisa 876"."""
-    f = broadcast.figures
-    waiting = f.get("pending", 0) + f.get("sending", 0) + f.get("paused", 0)
-    return t._("terkirim {sent} · gagal {failed} · diblokir {blocked} · sisa {left}").format(
-        sent=f.get("sent", 0),
-        failed=f.get("failed", 0) + f.get("dropped", 0),
-        blocked=f.get("blocked", 0),
-        left=waiting,
-    )
 
 
 def audience_of(services: Services, arg: str) -> Audience | None:
@@ -97,8 +91,9 @@ async def broadcast_command(update: Update, context: SensusContext) -> None:
         )
         return
     services = context.services
-    broadcast_id = await services.repo.create_broadcast(
-        str(person.id), {"id": html.escape(body)}, "all", services.now(), services.clock.now()
+    now = services.clock.now()
+    broadcast_id = await create_broadcast(
+        services.repo, str(person.id), {"id": body}, Audience("all"), now, now
     )
     await chat.send_message(
         t._("Siaran ke siapa?"), reply_markup=audience_menu(context, broadcast_id)
@@ -203,8 +198,7 @@ async def preview(context: SensusContext, broadcast_id: int) -> tuple[str, Inlin
     assert broadcast is not None
     audience = audience_of(services, broadcast.audience)
     assert audience is not None
-    condition, params = audience.user_condition()
-    count = await services.repo.count_audience(condition, params, audience.groups)
+    count = await count_recipients(services.repo, audience)
     written = ", ".join(services.i18n.languages[code].name for code in sorted(broadcast.texts))
     text = (
         t._("Penerima: {count} ({audience}). Pratinjau:").format(count=count, audience=audience)
@@ -314,23 +308,13 @@ async def schedule(
         )
         return
     await services.repo.set_broadcast_time(broadcast.id, moment.timestamp())
-    count = await queue(services, broadcast)
+    count = await queue_draft(services, broadcast)
     await message.chat.send_message(
         t._(
             "🕒 Siaran #{id} dijadwalkan {when} untuk {count} penerima. Lihat /siaran_status."
         ).format(id=broadcast.id, when=t.datetime(moment, zone, "medium"), count=count),
         reply_markup=steer_keyboard(t, broadcast.id),
     )
-
-
-async def queue(services: Services, broadcast: Broadcast) -> int:
-    """Queue a draft for its audience (no opted-out or blocked people); wake the sender."""
-    audience = audience_of(services, broadcast.audience)
-    assert audience is not None  # drafts only ever hold checked audiences
-    condition, params = audience.user_condition()
-    count = await services.repo.queue_broadcast(broadcast.id, condition, params, audience.groups)
-    services.wake_sender()
-    return count
 
 
 async def pressed(
@@ -356,7 +340,7 @@ async def send(update: Update, context: SensusContext) -> None:
         return
     query, broadcast, _ = found
     services, t = context.services, context.t
-    count = await queue(services, broadcast)
+    count = await queue_draft(services, broadcast)
     await query.answer()
     await edit_in_place(
         query,
@@ -381,22 +365,20 @@ async def watch(context: SensusContext, chat_id: int, message_id: int, broadcast
         broadcast = await services.repo.broadcast(broadcast_id)
         if broadcast is None:
             return
-        f = broadcast.figures
-        left = f.get("pending", 0) + f.get("sending", 0)
-        if broadcast.phase in ("finished", "cancelled"):
+        progress = BroadcastProgress.of(broadcast)
+        if progress.over:
             text = t._("✅ Siaran #{id} selesai: {figures}").format(
-                id=broadcast_id, figures=figures(t, broadcast)
+                id=broadcast_id, figures=progress.figures(t)
             )
             markup = None
         else:
-            minutes = math.ceil(left / services.settings.send_rate / 60)
             text = t._(
                 "📣 Siaran #{id} ({status}): {figures}. Perkiraan selesai: {minutes} menit."
             ).format(
                 id=broadcast_id,
-                status=t._(PHASE_LABELS[broadcast.phase]),
-                figures=figures(t, broadcast),
-                minutes=minutes,
+                status=t._(PHASE_LABELS[progress.phase]),
+                figures=progress.figures(t),
+                minutes=progress.minutes_left(services.settings.send_rate),
             )
             markup = steer_keyboard(t, broadcast_id)
         if text != shown:
@@ -443,7 +425,7 @@ async def steer(update: Update, context: SensusContext) -> None:
     steerable = updated.phase in ("queued", "paused")
     await edit_in_place(
         query,
-        f"#{updated.id} · {updated.status} · {figures(t, updated)}",
+        f"#{updated.id} · {updated.status} · {BroadcastProgress.of(updated).figures(t)}",
         steer_keyboard(t, updated.id) if steerable else None,
     )
 
@@ -461,27 +443,10 @@ async def status_command(update: Update, context: SensusContext) -> None:
     assert chat is not None
     t = context.t
     lines = [
-        f"#{b.id} · {html.escape(b.audience)} · {b.status} · {figures(t, b)}"
+        f"#{b.id} · {html.escape(b.audience)} · {b.status} · {BroadcastProgress.of(b).figures(t)}"
         for b in await context.services.repo.recent_broadcasts()
     ]
     await chat.send_message("\n".join(lines) or t._("Belum ada siaran."))
-
-
-async def render_broadcast(services: Services, row: OutboxRow) -> str | None:
-    """The broadcast in the recipient's language (groups: Indonesian), with the opt-out hint."""
-    texts = await services.repo.broadcast_texts(int(row.content.split(":", 1)[1]))
-    if not texts:
-        return None
-    user = await services.repo.get_user(row.user_id) if row.user_id else None
-    t = services.i18n.translator(user.lang if user else None)
-    text = f"<b>{t._(HEADING)}</b>\n\n{text_in(texts, t.code)}"
-    if user is None:
-        return text  # a community group
-    footer = t._("Berhenti menerima pesan: /berhenti")
-    return f"{text}\n\n{footer}"
-
-
-RENDERERS = {"broadcast": render_broadcast}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

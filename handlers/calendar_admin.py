@@ -1,14 +1,12 @@
 """/kalender (admins): apply a revised census calendar, then offer a "schedule changed" notice."""
 
 import html
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.commands import CALENDAR
-from bot.context import SensusContext, Services
-from bot.domain.assistant import Reader
+from bot.context import SensusContext
 from bot.domain.calendar import (
     CalendarError,
     load_calendar,
@@ -16,15 +14,12 @@ from bot.domain.calendar import (
     shipped_calendars,
 )
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.regions import zone_of
-from bot.i18n import N_, Translator
-from bot.planning import Change, apply_revision, calendar_changes
+from bot.i18n import Translator
+from bot.outbox.planning import Change, calendar_changes
+from bot.outbox.queueing import apply_calendar, queue_calendar_notice
+from bot.outbox.rendering import notice_text
 from handlers.auth import admin_only
 from handlers.ui import edit_in_place, keyboard
-from storage.repository import OutboxRow
-
-CHANGE_NOTICE = N_("📅 <b>Jadwal Sensus Penduduk 2020 diperbarui</b>")
-SUBSCRIBERS = "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id)"
 
 
 def describe(t: Translator, change: Change) -> str:
@@ -97,19 +92,13 @@ async def apply(update: Update, context: SensusContext) -> None:
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
     await query.answer()
-    applied = await apply_revision(
-        services.repo,
-        services.calendar,
+    applied = await apply_calendar(
+        services,
         revised,
         path.read_text(encoding="utf-8"),
         path.name,
         str(update.effective_user.id),
-        services.clock.now(),
-        services.settings.quiet_hours,
-        services.settings.timezone,
     )
-    services.calendar, services.calendar_revision = revised, applied.revision_id
-    services.wake_sender()
     t = context.t
     subscribers = await services.repo.count_subscribers()
     text = "\n".join(
@@ -121,7 +110,7 @@ async def apply(update: Update, context: SensusContext) -> None:
             "",
             t._("Kirim pemberitahuan ini ke {count} pelanggan?").format(count=subscribers),
             "",
-            notice_text(services, t, services.settings.timezone),
+            notice_text(services.reader_for(None, lang=t.code)),
         ]
     )
     buttons = [
@@ -140,11 +129,7 @@ async def announce(update: Update, context: SensusContext) -> None:
     if not revision.isdigit() or await services.repo.calendar_revision(int(revision)) is None:
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
-    key = f"calendar-change:{revision}"
-    count = await services.repo.enqueue_to_users(
-        SUBSCRIBERS, [], "calendar-change", key, key, services.now()
-    )
-    services.wake_sender()
+    count = await queue_calendar_notice(services, int(revision))
     await query.answer()
     await edit_in_place(
         query,
@@ -159,26 +144,6 @@ async def cancel(update: Update, context: SensusContext) -> None:
     assert query is not None
     await query.answer()
     await edit_in_place(query, context.t._("Dibatalkan."), None)
-
-
-def notice_text(services: Services, t: Translator, zone: ZoneInfo) -> str:
-    """The "schedule changed" notice in one language."""
-    reader = Reader(t.code, t.language.cldr, zone, t._)
-    values = reader.values(services.calendar, services.clock.now())
-    footer = t._("Lihat /jadwal. Berhenti menerima pesan: /berhenti")
-    return f"{t._(CHANGE_NOTICE)}\n{values['schedule']}\n\n{footer}"
-
-
-async def render_notice(services: Services, row: OutboxRow) -> str | None:
-    """The notice for one recipient, in their language."""
-    user = await services.repo.get_user(row.user_id) if row.user_id else None
-    if user is None:
-        return None
-    zone = zone_of(user.region) if user.region else services.settings.timezone
-    return notice_text(services, services.i18n.translator(user.lang), zone)
-
-
-RENDERERS = {"calendar-change": render_notice}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

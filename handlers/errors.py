@@ -19,8 +19,7 @@ async def on_error(update: object, context: SensusContext) -> None:
         return
     services = context.services
     person = update.effective_user
-    account = await services.repo.get_user(person.id) if person else None
-    t = services.i18n.translator(account.lang if account else services.settings.default_lang)
+    t = (await services.reader_of(person.id, person.language_code)).t if person else context.t
     try:
         if update.callback_query:
             await update.callback_query.answer()

@@ -34,8 +34,7 @@ INLINE_RESULTS = 5
 
 def topic_answer(context: SensusContext, topic: Topic) -> str:
     """The topic's answer for the current user, dates from the active calendar."""
-    services = context.services
-    return services.faq.answer(topic, context.reader, services.calendar, services.clock.now())
+    return context.services.faq.answer(topic, context.reader)
 
 
 def answer_keyboard(context: SensusContext, topic: Topic) -> InlineKeyboardMarkup:
@@ -95,7 +94,7 @@ async def ask(update: Update, context: SensusContext) -> None:
     question = question_text(message, bot.username)
     services = context.services
     now = services.clock.now()
-    reply = services.faq.reply(question, context.reader, services.calendar, now)
+    reply = services.faq.reply(question, context.reader)
     match = reply.match
     if match.outcome != "chat":  # the statistics count questions, not small talk
         best = match.topic or (match.candidates[0].topic if match.candidates else None)

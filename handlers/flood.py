@@ -59,7 +59,7 @@ async def slow_down(update: Update, context: SensusContext) -> None:
     person = update.effective_user
     if person is None:
         return
-    t = await context.services.translator_for(person.id)
+    t = (await context.services.reader_of(person.id, person.language_code)).t
     if update.callback_query is not None:
         await update.callback_query.answer(
             t._("Pelan-pelan ya 🙏 Tombolnya ditekan terlalu cepat. Coba lagi sebentar lagi."),

@@ -17,13 +17,15 @@ from telegram.ext import (
 )
 
 from bot.commands import ANNOUNCE, LINK
-from bot.context import SensusContext, Services
+from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
 from bot.i18n import Translator
+from bot.outbox.queueing import queue_announcement
+from bot.services import Services
 from handlers.auth import is_staff, refuse, rt_role
 from handlers.faq import topic_answer
 from handlers.ui import MembershipHandler, edit_in_place, keyboard
-from storage.repository import OutboxRow, Role
+from storage.repository import Role
 
 MAX_ANNOUNCEMENT = 3500  # leaves room for the heading and signature within Telegram's 4096
 PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
@@ -105,7 +107,7 @@ async def ask_holder(
 ) -> None:
     """Ask the RT head the group is linked to whether to hand it over; tell the group."""
     services, t = context.services, context.t
-    theirs = await services.translator_for(holder.user_id)
+    theirs = (await services.reader_of(holder.user_id)).t
     arg = f"{chat_id}.{asker.user_id}"
     question = theirs._(
         "Ketua RT {asker} ingin menghubungkan grup <b>{title}</b> dengan wilayahnya. Sekarang "
@@ -153,7 +155,7 @@ async def handover_answered(update: Update, context: SensusContext) -> None:
     await query.answer()
     if callback.action == "keep":
         await edit_in_place(query, t._("Grup tetap terhubung dengan wilayah Anda."), None)
-        theirs = await services.translator_for(asker.user_id)
+        theirs = (await services.reader_of(asker.user_id)).t
         kept = theirs._("Grup <b>{title}</b> tetap terhubung dengan wilayah ketua RT sebelumnya.")
         with contextlib.suppress(TelegramError):  # they may have blocked the bot since
             await context.bot.send_message(
@@ -309,14 +311,10 @@ async def send_announcement(update: Update, context: SensusContext) -> None:
     if role is None or not arg.isdigit() or not await _is_author(services, int(arg), role.user_id):
         await refuse(update, context)
         return
-    groups = await services.repo.linked_groups(role.user_id)
-    key = f"announcement:{arg}"
-    for group in groups:
-        await services.repo.enqueue(group.chat_id, None, "announcement", key, key, services.now())
-    services.wake_sender()
+    count = await queue_announcement(services, int(arg), role.user_id)
     await query.answer()
     await edit_in_place(
-        query, context.t._("📢 Pengumuman dikirim ke {count} grup.").format(count=len(groups)), None
+        query, context.t._("📢 Pengumuman dikirim ke {count} grup.").format(count=count), None
     )
 
 
@@ -331,14 +329,6 @@ async def cancel_announcement(update: Update, context: SensusContext) -> None:
 async def _is_author(services: Services, announcement_id: int, user_id: int) -> bool:
     row = await services.repo.announcement_author(announcement_id)
     return row == user_id
-
-
-async def render_announcement(services: Services, row: OutboxRow) -> str | None:
-    """The stored announcement text."""
-    return await services.repo.announcement(int(row.content.split(":", 1)[1]))
-
-
-RENDERERS = {"announcement": render_announcement}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

@@ -19,7 +19,7 @@ SCAM_TOPIC = "scam-warning"
 FIELD_TOPIC = "field-when"
 ONLINE_OPEN = N_(
     "✅ Sensus online dibuka sampai <b>{online_end}</b> pukul {online_end_time} "
-    "(tinggal {online_left})."
+    "(= {online_end_local}), tinggal {online_left}."
 )
 ONLINE_BEFORE = N_(
     "⏳ Sensus online <b>belum dibuka</b>: dibuka <b>{online_start}</b>. Anda sudah bisa "
@@ -48,8 +48,7 @@ FIELD_INSTEAD = {
 
 def placeholders(context: SensusContext) -> dict[str, str]:
     """Calendar values for the current user's language, zone and the phase now."""
-    services = context.services
-    return context.reader.values(services.calendar, services.clock.now())
+    return context.reader.values
 
 
 def variant(context: SensusContext, texts: Texts) -> str:
@@ -251,7 +250,7 @@ async def show_scam_warning(update: Update, context: SensusContext) -> None:
     topic = services.faq.topic(SCAM_TOPIC)
     assert topic is not None
     await query.answer()
-    text = services.faq.answer(topic, context.reader, services.calendar, services.clock.now())
+    text = services.faq.answer(topic, context.reader)
     await edit_in_place(query, text, back_to(context, step))
 
 
@@ -304,7 +303,7 @@ async def finish_guide(update: Update, context: SensusContext) -> None:
         return
     await context.services.repo.finish_guide(context.account.user_id)
     await context.services.repo.record_guide_finished(
-        context.account.user_id, context.services.now()
+        context.account.user_id, context.services.clock.now().timestamp()
     )
     await query.answer()
     await edit_in_place(

@@ -6,8 +6,7 @@ through the outbox. Nothing else a resident writes ever reaches the group.
 """
 
 import html
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from babel.dates import format_timedelta
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -15,7 +14,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import HELPDESK, TICKETS
-from bot.context import SensusContext, Services
+from bot.context import SensusContext
 from bot.domain.assistant import fallback_message
 from bot.domain.calendar import zone_name
 from bot.domain.callbacks import Callback
@@ -23,16 +22,15 @@ from bot.domain.helpdesk import (
     MAX_QUESTION,
     TICKET_MARK,
     next_opening,
-    next_showing,
     ticket_heading,
     ticket_of,
     ticket_question,
 )
-from bot.domain.regions import region_name
 from bot.i18n import N_, Translator
+from bot.outbox import content
+from bot.outbox.queueing import queue_ticket, queue_ticket_reply
 from handlers.auth import admin_only, is_staff, staff_only
 from storage.helpdesk import Ticket
-from storage.repository import OutboxRow
 
 ASK_MARK = "🙋"  # starts the prompt a resident answers with their question
 ASK_LABEL = N_("🙋 Tanya petugas")
@@ -68,8 +66,7 @@ def expected_answer(context: SensusContext) -> str:
     """Roughly when staff answer: soon in office hours, else when the office opens (shown in
     the resident's zone)."""
     t, settings = context.t, context.services.settings
-    account = context.account
-    zone = ZoneInfo(account.zone) if account and account.zone else settings.timezone
+    zone = context.reader.zone
     opening = next_opening(context.services.clock.now(), settings.office_hours, settings.timezone)
     start, end = settings.office_hours
     hours = t._("Jam kerja petugas: Senin–Jumat {start}–{end} {zone}.").format(
@@ -153,16 +150,16 @@ async def question_written(update: Update, context: SensusContext) -> None:
         await chat.send_message(no_helpdesk(context))
         return
     ticket_id = await services.repo.open_ticket(
-        context.account.user_id, html.escape(question), services.now()
+        context.account.user_id, html.escape(question), services.clock.now().timestamp()
     )
     if ticket_id is None:
         ticket = await services.repo.open_ticket_of(context.account.user_id)
         if ticket is not None:
             await chat.send_message(already_open(context, ticket))
         return
-    key = f"ticket:{ticket_id}"
-    await services.repo.enqueue(helpdesk, None, "helpdesk", key, key, services.now())
-    services.wake_sender()
+    await queue_ticket(
+        services, helpdesk, content.Ticket(ticket_id), services.clock.now().timestamp()
+    )
     await chat.send_message(
         t._("✅ Pertanyaan Anda sudah diteruskan ke petugas (tiket #{id}).").format(id=ticket_id)
         + "\n"
@@ -200,7 +197,7 @@ async def list_tickets(update: Update, context: SensusContext) -> None:
     if not tickets:
         await chat.send_message(t._("Tidak ada tiket yang menunggu jawaban."))
         return
-    now = services.now()
+    now = services.clock.now().timestamp()
     lines = [t._("<b>Tiket yang menunggu jawaban</b>")]
     for ticket in tickets:
         age = format_timedelta(timedelta(seconds=now - ticket.created_at), locale=t.locale)
@@ -230,7 +227,7 @@ async def staff_replied(update: Update, context: SensusContext) -> None:
     if ticket_id is None or not text:
         return
     reply_id = await services.repo.add_ticket_reply(
-        ticket_id, person.id, html.escape(text), services.now()
+        ticket_id, person.id, html.escape(text), services.clock.now().timestamp()
     )
     ticket = await services.repo.ticket(ticket_id) if reply_id else None
     if reply_id is None or ticket is None:
@@ -238,11 +235,7 @@ async def staff_replied(update: Update, context: SensusContext) -> None:
             t._("Tiket #{id} sudah tidak ada: warga menghapus datanya.").format(id=ticket_id)
         )
         return
-    key = f"ticket-reply:{reply_id}"
-    await services.repo.enqueue(
-        ticket.user_id, ticket.user_id, "helpdesk", key, key, services.now()
-    )
-    services.wake_sender()
+    await queue_ticket_reply(services, ticket.user_id, reply_id)
     await message.reply_text(
         t._("✅ Tiket #{id} dijawab oleh {name}. Jawaban dikirim ke warga.").format(
             id=ticket_id, name=html.escape(person.full_name)
@@ -262,52 +255,6 @@ async def privacy_lines(context: SensusContext) -> list[str]:
             "• Tiket #{id} untuk petugas: “{question}” — agar petugas bisa menjawab."
         ).format(id=ticket.id, question=shortened(ticket.question))
     ]
-
-
-async def render_ticket(services: Services, row: OutboxRow) -> str | None:
-    """A ticket for the helpdesk group (``ticket:ID``, or ``ticket:ID:N`` for its Nth showing
-    again); rendering it plans the next showing, so an unanswered ticket keeps coming back."""
-    parts = row.content.split(":")
-    ticket = await services.repo.ticket(int(parts[1]))
-    if ticket is None or ticket.status != "open":
-        return None
-    settings = services.settings
-    showing = int(parts[2]) + 1 if len(parts) > 2 else 1
-    due = next_showing(
-        services.clock.now(), settings.ticket_reshow, settings.office_hours, settings.timezone
-    )
-    key = f"ticket:{ticket.id}:{showing}"
-    await services.repo.enqueue(row.chat_id, None, "helpdesk", key, key, due.timestamp())
-    t = services.i18n.translator(settings.default_lang)
-    language = services.i18n.languages.get(ticket.lang)
-    region = region_name(ticket.region) if ticket.region else None
-    language_name = language.name if language else ticket.lang
-    region_text = region or t._("wilayah belum diisi")
-    lines = [
-        f"<b>{ticket_heading(ticket.id)}</b> · {html.escape(language_name)}"
-        f" · {html.escape(region_text)}"
-    ]
-    if len(parts) > 2:
-        asked = datetime.fromtimestamp(ticket.created_at, UTC)
-        age = format_timedelta(services.clock.now() - asked, locale=t.locale)
-        lines.append(t._("⏰ Belum dijawab sejak {age}.").format(age=age))
-    lines += ["", ticket.question, "", t._("↩️ Balas pesan ini untuk menjawab warga.")]
-    return "\n".join(lines)
-
-
-async def render_reply(services: Services, row: OutboxRow) -> str | None:
-    """A staff reply for the resident, in their language."""
-    found = await services.repo.ticket_reply(int(row.content.split(":", 1)[1]))
-    account = await services.repo.get_user(row.user_id) if row.user_id else None
-    if found is None or account is None:
-        return None
-    ticket_id, text = found
-    t = services.i18n.translator(account.lang)
-    heading = t._("💬 Jawaban petugas (tiket #{id})").format(id=ticket_id)
-    return f"<b>{heading}</b>\n\n{text}"
-
-
-RENDERERS = {"ticket": render_ticket, "ticket-reply": render_reply}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

@@ -58,7 +58,8 @@ async def choose_language(update: Update, context: SensusContext) -> None:
         return
     first_choice = not context.account.lang_chosen
     await context.services.repo.set_language(context.account.user_id, callback.arg)
-    context.t = t = i18n.translator(callback.arg)
+    context.reader = context.services.reader_for(context.account, lang=callback.arg)
+    t = context.t
     await query.answer()
     await query.edit_message_text(
         t._("✅ Bahasa: {language}").format(language=i18n.languages[callback.arg].name),

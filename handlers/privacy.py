@@ -23,7 +23,7 @@ async def privacy_text(context: SensusContext) -> str:
     if account is None:
         return t._("Saya tidak menyimpan data apa pun tentang Anda.")
     services = context.services
-    repo, zone = services.repo, services.settings.timezone
+    repo, zone = services.repo, context.reader.zone
     language = services.i18n.languages.get(account.lang)
     region = region_name(account.region) if account.region else None
     lines = [

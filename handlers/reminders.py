@@ -13,16 +13,14 @@ from telegram.ext import (
 )
 
 from bot.commands import REMIND, STOP
-from bot.context import SensusContext, Services
-from bot.domain.assistant import Reader
+from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
-from bot.domain.phases import phase_of
-from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name, zone_of
-from bot.domain.reminders import reminder_text
+from bot.domain.regions import PILOT_PROVINCE, provinces, regencies, region_name
 from bot.i18n import N_
-from bot.planning import plan_reminders
+from bot.outbox.content import Reminder, pack
+from bot.outbox.queueing import replan_user as replan
+from bot.services import Services
 from handlers.ui import MembershipHandler, as_button, edit_in_place, keyboard, two_a_row
-from storage.repository import OutboxRow
 
 GROUP_LABELS = {
     "token": N_("Token dikirim"),
@@ -30,7 +28,6 @@ GROUP_LABELS = {
     "closing": N_("Sensus online segera ditutup"),
     "field": N_("Petugas datang ke rumah"),
 }
-FOOTER = N_("Berhenti menerima pengingat: /berhenti")
 
 
 def offered_groups(services: Services) -> list[str]:
@@ -40,20 +37,9 @@ def offered_groups(services: Services) -> list[str]:
 
 
 async def replan_user(context: SensusContext) -> None:
-    """Re-plan one user's reminders after a change of groups or region."""
-    services = context.services
-    if context.account is None:
-        return
-    await services.repo.forget_pending_reminders(context.account.user_id)
-    await plan_reminders(
-        services.repo,
-        services.calendar,
-        services.clock.now(),
-        services.settings.quiet_hours,
-        services.settings.timezone,
-        user_id=context.account.user_id,
-    )
-    services.wake_sender()
+    """Re-plan the current person's reminders after a change of groups or region."""
+    if context.account is not None:
+        await replan(context.services, context.account.user_id)
 
 
 async def settings_view(context: SensusContext) -> tuple[str, InlineKeyboardMarkup]:
@@ -149,7 +135,7 @@ async def toggle(update: Update, context: SensusContext) -> None:
     user_id = context.account.user_id
     if callback.arg in await services.repo.subscriptions(user_id):
         contents = [
-            f"reminder:{r.id}" for r in services.calendar.reminders if r.group == callback.arg
+            pack(Reminder(r.id)) for r in services.calendar.reminders if r.group == callback.arg
         ]
         await services.repo.unsubscribe(user_id, callback.arg, contents)
     else:
@@ -205,7 +191,8 @@ async def set_region(update: Update, context: SensusContext) -> None:
     if len(code) != 5 or region_name(code) is None:
         await query.answer(context.t._("Tombol ini sudah tidak berlaku."))
         return
-    await context.services.repo.set_region(context.account.user_id, code, zone_of(code).key)
+    zone = context.services.readers.zone(code)
+    await context.services.repo.set_region(context.account.user_id, code, zone.key)
     await replan_user(context)
     await refresh(update, context)
 
@@ -255,26 +242,6 @@ async def blocked_or_unblocked(update: Update, context: SensusContext) -> None:
     await services.repo.set_blocked(change.chat.id, blocked)
     if not blocked and context.account is not None:
         await replan_user(context)
-
-
-async def render_reminder(services: Services, row: OutboxRow) -> str | None:
-    """A reminder in the recipient's language, dates from the calendar in force."""
-    calendar = services.calendar
-    reminder = calendar.reminder(row.content.split(":", 1)[1])
-    user = await services.repo.get_user(row.user_id) if row.user_id else None
-    if reminder is None or user is None:
-        return None
-    event = calendar.event(reminder.event)
-    now = services.clock.now()
-    if event is None or phase_of(calendar, event, now).state == "closed":
-        return None  # its event is over: the reminder would no longer be true
-    t = services.i18n.translator(user.lang)
-    zone = zone_of(user.region) if user.region else services.settings.timezone
-    values = Reader(t.code, t.language.cldr, zone, t._).values(calendar, now)
-    return reminder_text(reminder, t.code, values, t._(FOOTER))
-
-
-RENDERERS = {"reminder": render_reminder}
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

@@ -17,13 +17,11 @@ LONG_DATE = "EEEE, d MMMM y"  # "Sabtu, 15 Februari 2020" (CLDR's Indonesian "fu
 def schedule_text(context: SensusContext) -> str:
     """Each event with its dates (the same span as in answers), marked over / now / next."""
     t = context.t
-    services = context.services
     reader = context.reader
-    now = services.clock.now()
-    values = reader.values(services.calendar, now)
+    now, values = reader.now, reader.values
     lines = [t._("📅 <b>Jadwal Sensus Penduduk 2020</b>"), ""]
     upcoming_marked = False
-    for event_id, phase in phases(services.calendar, now).items():
+    for event_id, phase in phases(reader.calendar, now).items():
         if phase.state == "closed":
             marker, note = "✅", t._("selesai")
         elif phase.state == "open":

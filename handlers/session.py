@@ -11,7 +11,7 @@ from handlers.ui import is_private
 
 
 async def load_user(update: Update, context: SensusContext) -> None:
-    """Put the stored user (created on first private contact) and their translator on context;
+    """Put the stored user (created on first private contact) and their Reader on context;
     stop updates from other bots, and button presses from outside a private chat, here."""
     services = context.services
     person = update.effective_user
@@ -25,14 +25,12 @@ async def load_user(update: Update, context: SensusContext) -> None:
         raise ApplicationHandlerStop
     if person is None:
         return
-    guess = services.i18n.guess(
-        person.language_code, services.settings.default_lang, services.settings.picker_threshold
-    )
+    guess = services.readers.language(None, person.language_code)
     if is_private(update):
         context.account = await services.repo.seen_user(person.id, guess, services.clock.now())
     else:
         context.account = await services.repo.get_user(person.id)
-    context.t = services.i18n.translator(context.account.lang if context.account else guess)
+    context.reader = services.reader_for(context.account, person.language_code)
 
 
 def handlers() -> list[BaseHandler[Update, SensusContext, None]]:

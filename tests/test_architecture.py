@@ -27,3 +27,36 @@ def test_pure_layers_do_not_import_telegram(folder):
         if {"telegram", "handlers"} & imported_modules(path)
     ]
     assert offenders == []
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module a file imports, in full (``telegram.ext``, ``bot.outbox.sender``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_bot_core_does_not_import_handlers():
+    core = [p for p in sorted((ROOT / "bot").rglob("*.py")) if p.name != "app.py"]
+    offenders = [str(p.relative_to(ROOT)) for p in core if "handlers" in imported_modules(p)]
+    assert offenders == []  # only build_application() wires the handlers in
+
+
+def test_the_outbox_wing_needs_no_handlers_and_no_telegram_beyond_sending():
+    allowed = {"telegram", "telegram.error"}  # the Bot it sends with, and what sending raises
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_names(path)
+            if name.split(".")[0] == "handlers"
+            or (name.split(".")[0] == "telegram" and name not in allowed)
+            or name in ("bot.context", "bot.app")
+        )
+        for path in sorted((ROOT / "bot" / "outbox").rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
 from bot.domain.clock import FixedClock
-from bot.planning import plan_reminders
+from bot.outbox.planning import plan_reminders
 from tests.fake_telegram import FakeTelegram
 from tests.harness import eventually, ready, run_bot, run_cli, texts_to
 

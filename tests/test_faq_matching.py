@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.assistant import CHAT_REPLIES, LEXICON_FILE, FaqEngine, Reader, cached_model
-from bot.domain.calendar import load_calendar, shipped_calendar_path
+from bot.domain.calendar import Calendar, load_calendar, shipped_calendar_path
 from bot.domain.evaluation import cross_validate, evaluate, read_questions, report_of
 from bot.domain.faq import CHAT_TOPICS, FaqError, load_faq
 from bot.domain.matching import FaqMatcher, Lexicon, Model, colloquial_bases
@@ -30,10 +30,9 @@ MOMENTS = [datetime(2019, 12, 15, tzinfo=WITA), datetime(2020, 3, 10, tzinfo=WIT
 ONLINE_OPEN = MOMENTS[1]
 
 
-def reader(lang: str) -> Reader:
-    """A reader in NTT, with the language's catalog."""
-    t = load_i18n().translator(lang)
-    return Reader(lang, t.language.cldr, WITA, t._)
+def reader(lang: str, calendar: Calendar, now: datetime) -> Reader:
+    """A reader in NTT, with the language's catalog, at ``now``."""
+    return Reader.of(load_i18n().translator(lang), WITA, calendar, now)
 
 
 MOST_ASKED = [
@@ -141,8 +140,7 @@ def test_a_question_that_fits_several_topics_is_asked_back(engine):
 
 
 def test_a_clarify_reply_escapes_titles_in_its_text_and_offers_them_as_choices(engine):
-    reader = Reader("id", "id", WITA, lambda s: s)
-    reply = engine.reply("sandi token password", reader, CALENDAR, ONLINE_OPEN)
+    reply = engine.reply("sandi token password", reader("id", CALENDAR, ONLINE_OPEN))
     assert reply.outcome == "clarify"
     assert "Jaga token & sandi" in [c.title for c in reply.choices]
     assert html_to_text(reply.text) == "Maksud Anda salah satu dari ini?"
@@ -170,7 +168,7 @@ def test_a_clarify_reply_escapes_titles_in_its_text_and_offers_them_as_choices(e
 def test_small_talk_gets_a_friendly_reply_never_an_answer(engine, question, topic):
     match = engine.match(question)
     assert (match.outcome, match.topic) == ("chat", topic)
-    reply = engine.reply(question, Reader("en", "en", WITA, str), CALENDAR, ONLINE_OPEN)
+    reply = engine.reply(question, reader("en", CALENDAR, ONLINE_OPEN))
     assert "only help with" not in reply.text and "hanya bisa membantu" not in reply.text
 
 
@@ -264,7 +262,7 @@ def test_every_answer_renders_as_short_valid_telegram_html(engine, calendar_name
     calendar = load_calendar(shipped_calendar_path(calendar_name))
     for now in MOMENTS:
         for topic in engine.content.topics.values():
-            text = html_to_text(engine.answer(topic, reader(lang), calendar, now))
+            text = html_to_text(engine.answer(topic, reader(lang, calendar, now)))
             assert "{" not in text, (topic.id, now)
             assert len(text) <= 900, f"{topic.id} is too long for a phone screen ({len(text)})"
 
@@ -274,14 +272,14 @@ def test_answers_follow_the_calendar_not_their_text(engine):
     assert topic is not None
     announced = load_calendar(shipped_calendar_path("sp2020"))
     revised = load_calendar(shipped_calendar_path("sp2020-revisi"))
-    assert "31 Maret 2020" in engine.answer(topic, reader("id"), announced, ONLINE_OPEN)
-    revised_text = engine.answer(topic, reader("id"), revised, ONLINE_OPEN)
+    assert "31 Maret 2020" in engine.answer(topic, reader("id", announced, ONLINE_OPEN))
+    revised_text = engine.answer(topic, reader("id", revised, ONLINE_OPEN))
     assert "29 Mei 2020" in revised_text
     assert "30 Mei 2020 00.59 WITA" in revised_text  # 23.59 WIB, shown in NTT's own zone too
     token = engine.topic("token-what")
     assert token is not None
-    assert "SMS" in engine.answer(token, reader("id"), announced, ONLINE_OPEN)
-    assert "tidak memakai token" in engine.answer(token, reader("id"), revised, ONLINE_OPEN)
+    assert "SMS" in engine.answer(token, reader("id", announced, ONLINE_OPEN))
+    assert "tidak memakai token" in engine.answer(token, reader("id", revised, ONLINE_OPEN))
 
 
 def test_unscheduled_results_say_they_are_not_out_yet(engine):
@@ -289,9 +287,9 @@ def test_unscheduled_results_say_they_are_not_out_yet(engine):
     assert topic is not None
     announced = load_calendar(shipped_calendar_path("sp2020"))
     after_all = MOMENTS[-1]
-    assert "not been released yet" in engine.answer(topic, reader("en"), announced, after_all)
+    assert "not been released yet" in engine.answer(topic, reader("en", announced, after_all))
     revised = load_calendar(shipped_calendar_path("sp2020-revisi"))
-    assert "January 21, 2021" in engine.answer(topic, reader("en"), revised, after_all)
+    assert "January 21, 2021" in engine.answer(topic, reader("en", revised, after_all))
 
 
 def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, tmp_path):

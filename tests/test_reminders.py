@@ -14,7 +14,7 @@ from bot.domain.calendar import (
     shipped_calendar_path,
 )
 from bot.domain.reminders import occurrences, outside_quiet_hours, send_time
-from bot.planning import apply_revision, plan_reminders
+from bot.outbox.planning import apply_revision, plan_reminders
 from storage import Repository
 
 WITA, WIB, WIT = ZoneInfo("Asia/Makassar"), ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura")

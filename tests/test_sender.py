@@ -150,7 +150,7 @@ async def test_429_pauses_all_sending_and_each_message_still_goes_once(telegram,
     async with run_bot(telegram, settings, clock) as bot:
         sender = bot.services.sender
         assert sender is not None
-        sender.renderers["test"] = lambda row: asyncio.sleep(0, result=f"pesan {row.chat_id}")
+        sender.render = lambda row: asyncio.sleep(0, result=f"pesan {row.chat_id}")
         telegram.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         for chat_id in (5001, 5002, 5003):
             await bot.services.repo.enqueue(
@@ -168,7 +168,7 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(telegram, setting
     async with run_bot(telegram, settings, clock) as bot:
         sender = bot.services.sender
         assert sender is not None
-        sender.renderers["test"] = lambda row: asyncio.sleep(0, result="halo")
+        sender.render = lambda row: asyncio.sleep(0, result="halo")
         telegram.fail("sendMessage", 502, "Bad Gateway", times=2)
         await bot.services.repo.enqueue(5004, None, "test", "t", "test:x", clock.moment.timestamp())
         bot.services.wake_sender()
@@ -192,7 +192,7 @@ async def test_a_group_that_became_a_supergroup_is_followed(telegram, settings):
     async with run_bot(telegram, settings, clock) as bot:
         sender = bot.services.sender
         assert sender is not None
-        sender.renderers["test"] = lambda row: asyncio.sleep(0, result="pengumuman")
+        sender.render = lambda row: asyncio.sleep(0, result="pengumuman")
         telegram.fail(
             "sendMessage",
             400,
@@ -283,7 +283,7 @@ async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, set
     async with run_bot(telegram, settings, clock) as bot:
         sender = bot.services.sender
         assert sender is not None
-        sender.renderers["test"] = lambda row: asyncio.sleep(0, result="info")
+        sender.render = lambda row: asyncio.sleep(0, result="info")
         later = clock.moment.timestamp() + 60
         for chat_id in chats:
             await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)

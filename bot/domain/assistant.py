@@ -6,10 +6,11 @@ import html
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from bot.domain.matching import (
 )
 from bot.domain.phases import phase_values
 from bot.domain.regions import place_words
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 
 LEXICON_FILE = "lexicon.toml"
 MATCHING_CODE = Path(matching.__file__)  # a change to how models are made retrains them
@@ -82,18 +83,46 @@ def fallback_message(translate: Callable[[str], str], calendar: Calendar) -> str
 
 @dataclass(frozen=True)
 class Reader:
-    """Who a text is for: their language, its CLDR locale, their time zone, and the
-    language's catalog (for the few words between calendar values)."""
+    """Who a text is for, and when: their translator (language, CLDR locale, catalog), their
+    time zone, the calendar in force and the moment. ``static`` holds the calendar values that
+    do not change with time (formatting them is most of an answer's cost; the resolver in
+    bot/readers.py caches them per calendar, language and zone)."""
 
-    lang: str
-    locale: str
+    t: Translator
     zone: ZoneInfo
-    translate: Callable[[str], str]
+    calendar: Calendar
+    now: datetime
+    static: Mapping[str, str]
 
-    def values(self, calendar: Calendar, now: datetime) -> dict[str, str]:
+    @classmethod
+    def of(cls, t: Translator, zone: ZoneInfo, calendar: Calendar, now: datetime) -> "Reader":
+        """A reader whose static calendar values are formatted now (no cache)."""
+        return cls(t, zone, calendar, now, static_values(t, zone, calendar))
+
+    @property
+    def lang(self) -> str:
+        """The reader's language code."""
+        return self.t.code
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale for dates and numbers."""
+        return self.t.language.cldr
+
+    def translate(self, message: str) -> str:
+        """The message in the reader's language."""
+        return self.t._(message)
+
+    @cached_property
+    def values(self) -> dict[str, str]:
         """Every calendar placeholder for this reader at ``now``."""
-        values = calendar_values(calendar, self.locale, self.zone, self.translate(DATE_SPAN))
-        return values | phase_values(calendar, self.lang, self.locale, now, values)
+        phase = phase_values(self.calendar, self.lang, self.locale, self.now, self.static)
+        return dict(self.static) | phase
+
+
+def static_values(t: Translator, zone: ZoneInfo, calendar: Calendar) -> dict[str, str]:
+    """The calendar values for a language and zone that do not change with time."""
+    return calendar_values(calendar, t.language.cldr, zone, t._(DATE_SPAN))
 
 
 @dataclass(frozen=True)
@@ -170,10 +199,6 @@ class FaqEngine:
     def __init__(self, content: FaqContent, matcher: FaqMatcher) -> None:
         self.content = content
         self.matcher = matcher
-        # Formatted dates of the calendar per reader kind: formatting them is most of an
-        # answer's cost, and they change only with the calendar.
-        self._values_of: Calendar | None = None
-        self._values: dict[tuple[str, str, str], dict[str, str]] = {}
 
     @classmethod
     def load(
@@ -197,32 +222,22 @@ class FaqEngine:
         """A topic by id."""
         return self.content.topics.get(topic_id)
 
-    def answer(self, topic: Topic, reader: Reader, calendar: Calendar, now: datetime) -> str:
-        """The topic's answer for this reader and the census phase at ``now``."""
-        if self._values_of is not calendar:
-            self._values_of, self._values = calendar, {}
-        key = (reader.locale, reader.lang, reader.zone.key)
-        if key not in self._values:
-            span = reader.translate(DATE_SPAN)
-            self._values[key] = calendar_values(calendar, reader.locale, reader.zone, span)
-        static = self._values[key]
-        values = static | phase_values(calendar, reader.lang, reader.locale, now, static)
-        return render_answer(topic, reader.lang, calendar, now, values)
+    def answer(self, topic: Topic, reader: Reader) -> str:
+        """The topic's answer for this reader and the census phase at the reader's moment."""
+        return render_answer(topic, reader.lang, reader.calendar, reader.now, reader.values)
 
     def reply(
         self,
         question: str,
         reader: Reader,
-        calendar: Calendar,
-        now: datetime,
     ) -> Reply:
         """The reply to a question: an answer, choices, small talk or the honest fallback."""
-        translate = reader.translate
+        translate, calendar = reader.translate, reader.calendar
         match = self.match(question)
         topic = self.topic(match.topic) if match.topic else None
         if match.outcome == "answer" and topic is not None:
             related = self.choices(topic.related, reader.lang)
-            return Reply(match, self.answer(topic, reader, calendar, now), related)
+            return Reply(match, self.answer(topic, reader), related)
         if match.outcome == "clarify":
             offered = self.choices([c.topic for c in match.candidates], reader.lang)
             return Reply(match, html.escape(translate(CLARIFY)), offered)

@@ -196,14 +196,21 @@ def shipped_calendars() -> list[str]:
 def load_calendar(path: Path) -> Calendar:
     """Read and check a calendar file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        body = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CalendarError(f"cannot read {path}: {error.strerror}") from None
     except UnicodeDecodeError:
         raise CalendarError(f"{path} is not UTF-8 text; save it as UTF-8") from None
+    return calendar_from_text(body, str(path))
+
+
+def calendar_from_text(body: str, source: str) -> Calendar:
+    """Parse and check a calendar given as TOML text (a file, an upload, a stored revision)."""
+    try:
+        data = tomllib.loads(body)
     except tomllib.TOMLDecodeError as error:
-        raise CalendarError(f"{path} is not valid TOML: {error}") from None
-    return parse_calendar(data, str(path))
+        raise CalendarError(f"{source} is not valid TOML: {error}") from None
+    return parse_calendar(data, source)
 
 
 def parse_calendar(data: dict[str, Any], source: str = "calendar") -> Calendar:

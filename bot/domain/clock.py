@@ -14,10 +14,15 @@ class Clock:
 
 @dataclass
 class FixedClock(Clock):
-    """A clock stopped at one moment; ``advance`` moves it forward."""
+    """A clock stopped at one moment (tests move it by setting ``moment``)."""
 
     moment: datetime
 
     def now(self) -> datetime:
         """Return the fixed moment."""
         return self.moment
+
+
+def clock_at(moment: datetime | None) -> Clock:
+    """The bot's clock: stopped at ``moment`` (SENSUS_NOW, --now) when given, else real."""
+    return FixedClock(moment) if moment else Clock()

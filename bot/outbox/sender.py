@@ -44,7 +44,8 @@ Renderer = Callable[[OutboxRow], Awaitable[str | None]]
 
 
 class Sender:
-    """Sends outbox rows; ``renderers`` turn a row's content reference into text."""
+    """Sends outbox rows; ``render`` turns a row's content reference into its text at send
+    time (None: nothing to send any more)."""
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class Sender:
         repo: Repository,
         now: Callable[[], float],
         rate: float,
+        render: Renderer,
         paid_broadcast: bool = False,
         batch: int = 20,
     ) -> None:
@@ -62,7 +64,7 @@ class Sender:
         self.rate = rate
         self.paid_broadcast = paid_broadcast
         self.batch = batch  # claimed at a time: bounds what a crash can send twice
-        self.renderers: dict[str, Renderer] = {}
+        self.render = render
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -243,8 +245,7 @@ class Sender:
             self._request_done.set()
 
     async def _send(self, row: OutboxRow) -> None:
-        renderer = self.renderers.get(row.content.split(":", 1)[0])
-        text = await renderer(row) if renderer else None
+        text = await self.render(row)
         if text is None:
             await self.repo.mark_failed(row.id, "nothing to send", status="dropped")
             return

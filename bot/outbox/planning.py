@@ -1,12 +1,12 @@
 """Reminder planning and calendar revisions, on the repository (no Telegram here)."""
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.domain.calendar import Calendar, CalendarError, parse_calendar
+from bot.domain.calendar import Calendar, calendar_from_text
 from bot.domain.reminders import occurrences, send_time
+from bot.outbox.content import Reminder, pack
 from storage import Repository
 
 # Every zone a user can have (from their region), and None: users without a region.
@@ -48,22 +48,13 @@ async def plan_reminders(
         if by_zone:
             planned += await repo.plan(
                 occurrence.key,
-                f"reminder:{occurrence.reminder.id}",
+                pack(Reminder(occurrence.reminder.id)),
                 occurrence.reminder.group,
                 by_zone,
                 occurrence.expires.timestamp(),
                 user_id,
             )
     return PlanReport(planned, cancelled)
-
-
-def calendar_from_text(body: str, source: str) -> Calendar:
-    """Parse a calendar sent as text (a file upload, a stored revision)."""
-    try:
-        data = tomllib.loads(body)
-    except tomllib.TOMLDecodeError as error:
-        raise CalendarError(f"{source} is not valid TOML: {error}") from None
-    return parse_calendar(data, source)
 
 
 async def active_calendar(repo: Repository, configured: Calendar) -> tuple[Calendar, int | None]:
