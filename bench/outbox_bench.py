@@ -8,7 +8,6 @@ which answers 429 whenever Telegram's limits are exceeded.
 import asyncio
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from bot.http import AiohttpRequest
 from bot.outbox.planning import plan_reminders
 from bot.outbox.sender import Sender
 from storage import Repository
+from storage.bulk import insert_rows
 from storage.repository import OutboxRow
 from tests.fake_telegram import TOKEN
 from tests.harness import seed_broadcast, start_bot_process
@@ -43,18 +43,20 @@ async def seed_subscribers(path: Path, count: int) -> None:
     """Create users and subscriptions quickly (set-based, outside the bot)."""
     repo = await Repository.open(path)  # migrations
     await repo.close()
-    with sqlite3.connect(path) as db:
-        stamp = datetime(2019, 12, 1, tzinfo=UTC).isoformat()
-        zones = ["Asia/Makassar", "Asia/Jakarta", "Asia/Jayapura", None]
-        db.executemany(
-            "INSERT INTO users (user_id, lang, first_seen, last_seen, zone)"
-            " VALUES (?, 'id', ?, ?, ?)",
-            ((i, stamp, stamp, zones[i % 4]) for i in range(1, count + 1)),
-        )
-        db.executemany(
-            "INSERT INTO subscriptions (user_id, grp) VALUES (?, ?)",
-            ((i, g) for i in range(1, count + 1) for g in ("token", "opening", "closing", "field")),
-        )
+    stamp = datetime(2019, 12, 1, tzinfo=UTC).isoformat()
+    zones = ["Asia/Makassar", "Asia/Jakarta", "Asia/Jayapura", None]
+    insert_rows(
+        path,
+        "users",
+        ("user_id", "lang", "first_seen", "last_seen", "zone"),
+        ((i, "id", stamp, stamp, zones[i % 4]) for i in range(1, count + 1)),
+    )
+    insert_rows(
+        path,
+        "subscriptions",
+        ("user_id", "grp"),
+        ((i, g) for i in range(1, count + 1) for g in ("token", "opening", "closing", "field")),
+    )
 
 
 async def planning(count: int) -> dict[str, Any]:

@@ -9,7 +9,6 @@ chart drawing separately. ``--charts`` keeps each view's PNG (30 days) for looki
 import argparse
 import asyncio
 import random
-import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from bot.domain.statistics import PERIODS, VIEWS
 from bot.i18n import LOCALES_DIR, load_i18n
 from bot.statistics import Naming, chart_png, collect
 from storage import Repository
+from storage.bulk import count_rows, insert_rows
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2020, 9, 20, 4, 0, tzinfo=UTC)
@@ -70,25 +70,20 @@ def seed(db: Path, people: int, topics: list[str], steps: list[str]) -> None:
             outbox.append(
                 (user_id, user_id, "broadcast", "broadcast:1", "broadcast:1", due, "sent", due)
             )
-    with sqlite3.connect(db) as raw:
-        raw.executemany(
-            "INSERT INTO users (user_id, lang, region, first_seen, last_seen) VALUES (?,?,?,?,?)",
-            users,
-        )
-        raw.executemany("INSERT INTO daily_activity VALUES (?, ?)", activity.items())
-        raw.executemany("INSERT INTO faq_outcomes VALUES (?, ?, ?, ?)", outcomes)
-        raw.executemany("INSERT OR IGNORE INTO faq_feedback VALUES (?, ?, ?, ?)", votes)
-        raw.executemany("INSERT INTO guide_reached VALUES (?, ?, ?)", reached)
-        raw.executemany(
-            "INSERT INTO outbox (chat_id, user_id, cause, dedupe_key, content, not_before, status,"
-            " sent_at) VALUES (?,?,?,?,?,?,?,?)",
-            outbox,
-        )
-        raw.execute(
-            "INSERT INTO broadcasts (author, created_at, audience, not_before, status)"
-            " VALUES ('staff', ?, 'all', 0, 'queued')",
-            (NOW.isoformat(),),
-        )
+    insert_rows(db, "users", ("user_id", "lang", "region", "first_seen", "last_seen"), users)
+    insert_rows(db, "daily_activity", ("day", "active"), activity.items())
+    insert_rows(db, "faq_outcomes", ("day", "lang", "outcome", "topic"), outcomes)
+    feedback = ("user_id", "topic", "helpful", "voted_at")
+    insert_rows(db, "faq_feedback", feedback, votes, skip_duplicates=True)
+    insert_rows(db, "guide_reached", ("user_id", "step", "reached_at"), reached)
+    sends = ("chat_id", "user_id", "cause", "dedupe_key", "content", "not_before", "status")
+    insert_rows(db, "outbox", (*sends, "sent_at"), outbox)
+    insert_rows(
+        db,
+        "broadcasts",
+        ("author", "created_at", "audience", "not_before", "status"),
+        [("staff", NOW.isoformat(), "all", 0, "queued")],
+    )
 
 
 def keep(path: Path, png: bytes) -> None:
@@ -109,9 +104,8 @@ async def main(people: int, charts: Path | None) -> None:
         seed(db, people, list(faq.topics), [s.id for s in guide.steps_for(calendar.access)])
         print(f"# {describe()}")
         print(f"seeded {people:,} people in {time.perf_counter() - started:.1f} s")
-        for row in await repo._all("SELECT 'outbox', COUNT(*) FROM outbox UNION ALL"
-                                   " SELECT 'questions', COUNT(*) FROM faq_outcomes"):  # fmt: skip
-            print(f"  {row[0]}: {row[1]:,} rows")
+        for label, table in (("outbox", "outbox"), ("questions", "faq_outcomes")):
+            print(f"  {label}: {count_rows(db, table):,} rows")
         print(f"{'view':<10} {'period':<6} {'figures (s)':>11} {'chart (s)':>10}")
         for view in VIEWS:
             for period in PERIODS:

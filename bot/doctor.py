@@ -16,7 +16,7 @@ from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import SOURCE_LANGUAGE, load_i18n
 from bot.texts import coverage, translation_project
-from storage.repository import migrations
+from storage.database import inspect_file, migrations
 
 OK, WARN, FAIL = "✓", "!", "✗"
 
@@ -51,20 +51,18 @@ def check_database(path: Path) -> Finding:
             return Finding(OK, "database", f"{path} does not exist yet; the bot creates it")
         return Finding(FAIL, "database", f"folder {path.parent} does not exist")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            intact = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            if version > latest:
-                return Finding(
-                    FAIL,
-                    "database",
-                    f"{path} has schema {version}, newer than this sensus-bot"
-                    f" ({latest}); upgrade sensus-bot",
-                )
-            users = db.execute("SELECT COUNT(*) FROM users").fetchone()[0] if version else 0
+        state = inspect_file(path)
     except sqlite3.Error as error:
         return Finding(FAIL, "database", f"{path} is not a usable SQLite database ({error})")
-    if not intact:
+    version, users = state.version, state.users
+    if version > latest:
+        return Finding(
+            FAIL,
+            "database",
+            f"{path} has schema {version}, newer than this sensus-bot"
+            f" ({latest}); upgrade sensus-bot",
+        )
+    if not state.intact:
         return Finding(FAIL, "database", f"{path} is damaged; restore the latest backup")
     upgrade = f"; schema {version} is upgraded to {latest} at start" if version < latest else ""
     return Finding(OK, "database", f"{path}: {users} users{upgrade}")

@@ -1,6 +1,7 @@
-"""The base of the repository's parts kept in modules of their own: the SQL primitives they
-use, implemented once by ``Repository``."""
+"""The base of the repository's parts kept in modules of their own: the connection, its lock and
+the SQL primitives they use, implemented once by ``storage.database.Database``."""
 
+import asyncio
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,8 @@ class SqlAccess:
     """Declares what ``Repository`` provides, so each part type-checks on its own."""
 
     if TYPE_CHECKING:
+        _db: aiosqlite.Connection
+        _lock: asyncio.Lock  # one statement or transaction at a time on ``_db``
 
         async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]: ...
 

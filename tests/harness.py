@@ -18,6 +18,7 @@ from telegram import Update
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.context import AnyApplication, services_of
+from bot.domain.audience import Audience
 from bot.domain.clock import Clock
 from bot.local_api import keyboard_buttons
 from bot.outbox import content
@@ -217,7 +218,7 @@ async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] 
     for user_id in people:
         await repo.seen_user(user_id, "id", now)
     broadcast = await repo.create_broadcast("staff", {"id": "Info sensus"}, "all", 0.0, now)
-    await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
+    await repo.queue_broadcast(broadcast, Audience("all"))
     key = pack(content.Broadcast(broadcast))
     for chat_id in groups:
         await repo.enqueue(chat_id, None, "broadcast", key, key, 0.0)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.audience import parse_audience
+from bot.domain.audience import Audience, parse_audience
 from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.calendar import parse_send_time
 from bot.domain.clock import FixedClock
@@ -193,7 +193,7 @@ async def test_a_broadcast_under_faults_reaches_every_deliverable_chat_exactly_o
         broadcast = await repo.create_broadcast(
             "cli", {"id": "Info"}, "all", clock.now().timestamp(), clock.moment
         )
-        await repo.queue_broadcast(broadcast, "1 = 1", [], groups=False)
+        await repo.queue_broadcast(broadcast, Audience("all"))
         bot.services.wake_sender()
         deliverable = [p for p in people if p not in telegram.blocked_chats] + list(groups.values())
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.audience import Audience
 from storage import Repository
 from tests.fake_telegram import FakeTelegram
 from tests.harness import eventually, start_bot_process
@@ -42,17 +43,18 @@ class Log:
         return "".join(self.lines)
 
 
-async def queue_broadcast(db: Path, people: range, due_in: float) -> None:
-    """Queue an Indonesian broadcast to ``people``, due ``due_in`` seconds from now."""
+async def queue_broadcast(db: Path, people: range, region: str, due_in: float) -> None:
+    """Queue an Indonesian broadcast to ``people`` (newly seen in ``region``), due ``due_in``
+    seconds from now."""
     repo = await Repository.open(db)
     now = datetime.now(UTC)
     for user_id in people:
         await repo.seen_user(user_id, "id", now)
+        await repo.set_region(user_id, region, "Asia/Makassar")
     broadcast = await repo.create_broadcast(
         "staff", {"id": "Info sensus"}, "all", time.time() + due_in, now
     )
-    among = "u.user_id BETWEEN ? AND ?"
-    await repo.queue_broadcast(broadcast, among, [people[0], people[-1]], groups=False)
+    await repo.queue_broadcast(broadcast, Audience("region", region))
     await repo.close()
 
 
@@ -120,7 +122,7 @@ async def test_a_full_disk_is_ridden_out_and_sigterm_in_one_exits_in_time(
     try:
         await eventually(lambda: telegram.polls > 0)
         first = range(8000, 8040)
-        await queue_broadcast(db, first, due_in=2)
+        await queue_broadcast(db, first, "53.71", due_in=2)
         filler = fill(small_disk)
         await eventually(lambda: log.count("database or disk is full") > 0, seconds=15)
         assert delivered(telegram, first) == Counter()
@@ -131,7 +133,7 @@ async def test_a_full_disk_is_ridden_out_and_sigterm_in_one_exits_in_time(
         await eventually(lambda: recorded(db) == {"sent": len(first)})
 
         second = range(8100, 8120)
-        await queue_broadcast(db, second, due_in=2)
+        await queue_broadcast(db, second, "53.72", due_in=2)
         full_before = log.count("database or disk is full")
         filler = fill(small_disk)
         await eventually(lambda: log.count("database or disk is full") > full_before, 15)
@@ -155,7 +157,7 @@ async def test_sigterm_while_another_process_holds_the_write_lock_exits_in_time(
     people = range(8200, 8220)
     try:
         await eventually(lambda: telegram.polls > 0)
-        await queue_broadcast(db, people, due_in=1)
+        await queue_broadcast(db, people, "53.71", due_in=1)
         with sqlite3.connect(db, isolation_level=None) as other:
             other.execute("BEGIN IMMEDIATE")  # held until the bot is gone
             await eventually(lambda: log.count("database is locked") > 0, seconds=15)

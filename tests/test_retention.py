@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.domain.audience import Audience
 from bot.domain.clock import FixedClock
 from storage import Repository
 from tests.harness import eventually, run_bot
@@ -35,7 +36,7 @@ async def seed(db) -> dict[str, int]:
     done = await repo.create_broadcast("1", {"id": "Selesai"}, "all", 0.0, ago(100))
     running = await repo.create_broadcast("1", {"id": "Berjalan"}, "all", 0.0, ago(100))
     for broadcast in (done, running):  # queued (their rows are added below)
-        await repo.queue_broadcast(broadcast, "0 = 1", [], groups=False)
+        await repo.queue_broadcast(broadcast, Audience("all"))  # no one yet
     await sent(repo, 11, f"broadcast:{done}", ago(100))
     await sent(repo, 12, f"broadcast:{running}", ago(100))
     await repo.enqueue(13, 13, "broadcast", f"broadcast:{running}", "x", NOW.timestamp() + 60)

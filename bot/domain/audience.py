@@ -2,10 +2,9 @@
 (subscribers of a reminder kind), ``rt-heads``, ``rt-groups``."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain.calendar import REMINDER_GROUPS
-from bot.domain.regions import province_codes, region_name
+from bot.domain.regions import region_name
 
 KINDS = ("all", "region", "lang", "reminder", "rt-heads", "rt-groups")
 
@@ -24,26 +23,6 @@ class Audience:
     def groups(self) -> bool:
         """Whether it targets community groups rather than people."""
         return self.kind == "rt-groups"
-
-    def user_condition(self) -> tuple[str, list[Any]]:
-        """SQL over ``users u`` selecting the people (opt-out and blocked are excluded later)."""
-        if self.kind == "region":
-            codes = province_codes(self.value) if len(self.value) == 2 else [self.value]
-            condition = " OR ".join("u.region = ? OR u.region LIKE ?" for _ in codes)
-            return f"({condition})", [p for code in codes for p in (code, f"{code}.%")]
-        if self.kind == "lang":
-            return "u.lang = ?", [self.value]
-        if self.kind == "reminder":
-            return (
-                "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id AND s.grp = ?)",
-                [self.value],
-            )
-        if self.kind == "rt-heads":
-            return (
-                "EXISTS (SELECT 1 FROM roles r WHERE r.user_id = u.user_id AND r.role = 'rt')",
-                [],
-            )
-        return "1 = 1", []
 
 
 def parse_audience(text: str, languages: frozenset[str]) -> Audience:

@@ -32,14 +32,12 @@ async def create_broadcast(
 
 async def count_recipients(repo: Repository, audience: Audience) -> int:
     """How many would receive a broadcast to ``audience`` now."""
-    condition, params = audience.user_condition()
-    return await repo.count_audience(condition, params, audience.groups)
+    return await repo.count_audience(audience)
 
 
 async def queue_broadcast(repo: Repository, broadcast_id: int, audience: Audience) -> int:
     """Queue a broadcast once for every recipient (no opted-out or blocked people)."""
-    condition, params = audience.user_condition()
-    return await repo.queue_broadcast(broadcast_id, condition, params, audience.groups)
+    return await repo.queue_broadcast(broadcast_id, audience)
 
 
 @dataclass(frozen=True)

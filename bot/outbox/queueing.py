@@ -18,9 +18,6 @@ from bot.outbox.planning import Applied, apply_revision, plan_reminders
 from bot.services import Services
 from storage.repository import Broadcast
 
-# Everyone who subscribed to some reminder (opted-out and blocked people are left out later).
-SUBSCRIBERS = "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.user_id)"
-
 
 async def enqueue(
     services: Services, chat_id: int, user_id: int | None, content: Content, due: float
@@ -53,7 +50,7 @@ async def queue_calendar_notice(services: Services, revision: int) -> int:
     """Queue the "schedule changed" notice of a revision for every subscriber, once."""
     notice = CalendarChange(revision)
     key, now = pack(notice), services.clock.now().timestamp()
-    count = await services.repo.enqueue_to_users(SUBSCRIBERS, [], cause(notice), key, key, now)
+    count = await services.repo.enqueue_to_subscribers(cause(notice), key, key, now)
     services.wake_sender()
     return count
 

@@ -1,0 +1,66 @@
+"""Calendar revisions staff stored and applied."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.queries import SqlAccess
+
+
+@dataclass(frozen=True)
+class CalendarRevision:
+    """A calendar stored by staff."""
+
+    id: int
+    source: str
+    body: str
+    created_by: str
+    applied_at: datetime | None
+
+
+class CalendarStore(SqlAccess):
+    """Calendar revisions staff stored and applied (part of Repository)."""
+
+    async def add_calendar_revision(
+        self, source: str, body: str, created_by: str, now: datetime, applied: bool
+    ) -> int:
+        """Store a calendar (applied at once, or as a draft to confirm)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (now.isoformat(), created_by, source, body, now.isoformat() if applied else None),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def apply_calendar_revision(self, revision_id: int, now: datetime) -> None:
+        """Put a stored draft in force."""
+        await self._write(
+            "UPDATE calendar_revisions SET applied_at = ? WHERE id = ?",
+            (now.isoformat(), revision_id),
+        )
+
+    async def calendar_revision(self, revision_id: int) -> CalendarRevision | None:
+        """A stored calendar by id."""
+        row = await self._one("SELECT * FROM calendar_revisions WHERE id = ?", (revision_id,))
+        return _revision(row) if row else None
+
+    async def active_calendar_revision(self) -> CalendarRevision | None:
+        """The calendar in force, if staff applied one."""
+        row = await self._one(
+            "SELECT * FROM calendar_revisions WHERE applied_at IS NOT NULL"
+            " ORDER BY applied_at DESC, id DESC LIMIT 1"
+        )
+        return _revision(row) if row else None
+
+
+def _revision(row: aiosqlite.Row) -> CalendarRevision:
+    applied = row["applied_at"]
+    return CalendarRevision(
+        id=row["id"],
+        source=row["source"],
+        body=row["body"],
+        created_by=row["created_by"],
+        applied_at=datetime.fromisoformat(applied) if applied else None,
+    )
