@@ -1,6 +1,7 @@
 """bot/domain/ and storage/ stay free of Telegram."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -58,5 +59,52 @@ def test_the_outbox_wing_needs_no_handlers_and_no_telegram_beyond_sending():
             or name in ("bot.context", "bot.app")
         )
         for path in sorted((ROOT / "bot" / "outbox").rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+SQL = re.compile(r"SELECT |INSERT INTO|UPDATE \w+ SET|DELETE FROM| WHERE ")
+# Tests that read or corrupt a database file from outside the bot, as an attacker, a backup
+# tool or a crash would; everything else goes through the Repository.
+TESTS_WITH_SQL = {
+    "tests/test_architecture.py",  # the pattern above
+    "tests/test_authorization.py",
+    "tests/test_backup.py",
+    "tests/test_database_faults.py",
+    "tests/test_helpdesk.py",
+    "tests/test_privacy.py",
+    "tests/test_reminders.py",
+    "tests/test_retention.py",
+    "tests/test_rt_groups.py",
+    "tests/test_statistics.py",
+}
+
+
+def holds_sql(path: Path) -> bool:
+    """Whether a string literal in the file (f-string parts included) looks like SQL."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value)
+        for node in ast.walk(tree)
+    )
+
+
+def test_sql_is_written_only_in_storage():
+    files = [
+        p for folder in ("bot", "handlers", "bench", "tests") for p in (ROOT / folder).rglob("*.py")
+    ]
+    with_sql = {str(p.relative_to(ROOT)) for p in files if holds_sql(p)}
+    assert sorted(with_sql - TESTS_WITH_SQL) == []
+    assert sorted(TESTS_WITH_SQL - with_sql) == []  # the allow-list stays exact
+
+
+def test_storage_uses_nothing_of_the_bot_but_its_domain():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_names(path)
+            if name.split(".")[0] == "bot" and not name.startswith("bot.domain")
+        )
+        for path in sorted((ROOT / "storage").rglob("*.py"))
     }
     assert {path: names for path, names in offenders.items() if names} == {}
