@@ -16,7 +16,7 @@ from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import SOURCE_LANGUAGE, load_i18n
 from bot.texts import coverage, translation_project
-from storage.database import inspect_file, migrations
+from storage.repository import inspect_file, migrations
 
 OK, WARN, FAIL = "✓", "!", "✗"
 

@@ -30,7 +30,7 @@ from bot.i18n import N_, Translator
 from bot.outbox import content
 from bot.outbox.queueing import queue_ticket, queue_ticket_reply
 from handlers.auth import admin_only, is_staff, staff_only
-from storage.helpdesk import Ticket
+from storage.repository import Ticket
 
 ASK_MARK = "🙋"  # starts the prompt a resident answers with their question
 ASK_LABEL = N_("🙋 Tanya petugas")

@@ -3,11 +3,11 @@ lock (storage/database.py); the only code that writes SQL lives in storage/."""
 
 from storage.broadcasts import Broadcast, BroadcastStore, Steered, text_in
 from storage.calendar import CalendarRevision, CalendarStore
-from storage.database import Database, StorageError, migrations
+from storage.database import Database, FileState, StorageError, inspect_file, migrations
 from storage.faq import FaqStore, UnansweredQuestion
 from storage.groups import Group, GroupStore
 from storage.guide import GuideProgress, GuideStore
-from storage.helpdesk import HelpdeskStore
+from storage.helpdesk import HelpdeskStore, Ticket
 from storage.outbox import OutboxRow, OutboxStore
 from storage.retention import RetentionStore
 from storage.roles import INVITATION_REF, Invitation, Role, RoleStore
@@ -19,6 +19,7 @@ __all__ = [
     "INVITATION_REF",
     "Broadcast",
     "CalendarRevision",
+    "FileState",
     "Group",
     "GuideProgress",
     "Invitation",
@@ -27,8 +28,10 @@ __all__ = [
     "Role",
     "Steered",
     "StorageError",
+    "Ticket",
     "UnansweredQuestion",
     "User",
+    "inspect_file",
     "migrations",
     "text_in",
 ]

@@ -108,3 +108,16 @@ def test_storage_uses_nothing_of_the_bot_but_its_domain():
         for path in sorted((ROOT / "storage").rglob("*.py"))
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_handlers_reach_storage_only_through_its_facade():
+    facade = {"storage", "storage.repository"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_names(path)
+            if name.split(".")[0] == "storage" and name not in facade
+        )
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
