@@ -1,7 +1,7 @@
 """A fake Telegram Bot API server on 127.0.0.1 that speaks the real HTTP protocol.
 
 It serves ``/bot<token>/<method>`` with long-polling getUpdates (offsets, timeouts),
-answers every other method from ``bot.local_api.LocalBotApi``, records all calls,
+answers every other method from ``offline.local_api.LocalBotApi``, records all calls,
 and injects faults into any method: the next calls of a method (``fail``: 429 with
 retry_after, 403, 400 with migrate_to_chat_id, 5xx, a dropped connection), standing ones
 (blocked people, migrated groups, a rate of 5xx answers), or slow answers.
@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_api import (
+from offline.local_api import (
     ApiCall,
     BotApiError,
     LocalBotApi,
@@ -268,7 +268,7 @@ class FakeTelegram:
 
 
 def serve_forever(limits: bool, faults: bool) -> None:
-    """Run the fake alone (``python -m tests.fake_telegram``), e.g. for benchmarks.
+    """Run the fake alone (``python -m offline.fake_telegram``), e.g. for benchmarks.
 
     Prints its URL on the first line; see ``/_fake/stats`` for what it saw.
     """
