@@ -64,7 +64,6 @@ class FakeTelegram:
         self.confirmed_offset = 0
         self.polls = 0
         self.faults: dict[str, deque[Fault]] = {}
-        self.delays: dict[str, float] = {}
         self.limits: Limits | None = None
         self.server_error_rate = 0.0  # share of calls (any method) answered 502
         self.blocked_chats: set[int] = set()  # people who blocked the bot: 403 on any call
@@ -135,10 +134,6 @@ class FakeTelegram:
         queue = self.faults.setdefault(method, deque())
         queue.extend(Fault(status, description, parameters or None, delay) for _ in range(times))
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Delay every answer to ``method``."""
-        self.delays[method] = seconds
-
     # The HTTP side
 
     async def _stats(self, request: web.Request) -> web.Response:
@@ -175,8 +170,6 @@ class FakeTelegram:
                 k: v if isinstance(v, str) else json.dumps(v)
                 for k, v in (await request.json()).items()
             }
-        if method in self.delays:
-            await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
         if fault:
             injected = fault.popleft()
