@@ -8,7 +8,7 @@ import sys
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from tests.fake_telegram import TOKEN
+from offline.fake_telegram import TOKEN
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

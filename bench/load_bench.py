@@ -25,8 +25,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bench.machine import describe
 from bench.outbox_bench import ROOT, FakeProcess, seed_subscribers
 from bot.http import AiohttpRequest
-from tests.fake_telegram import TOKEN
-from tests.harness import clean_env, start_bot_process
+from offline.fake_telegram import TOKEN
+from offline.processes import clean_env, start_bot_process
 
 QUESTIONS = [json.loads(line)["q"] for line in (ROOT / "bench/faq-holdout.jsonl").open()]
 

@@ -28,11 +28,11 @@ from bot.domain.reminders import occurrences, send_time
 from bot.http import AiohttpRequest
 from bot.outbox.planning import plan_reminders
 from bot.outbox.sender import Sender
+from offline.fake_telegram import TOKEN
+from offline.processes import seed_broadcast, start_bot_process
 from storage import Repository
 from storage.bulk import insert_rows
 from storage.repository import OutboxRow
-from tests.fake_telegram import TOKEN
-from tests.harness import seed_broadcast, start_bot_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = (clock_time(21), clock_time(7))
@@ -100,7 +100,7 @@ class FakeProcess:
 
     def __init__(self, limits: bool = True, faults: bool = False) -> None:
         flags = (["--limits"] if limits else []) + (["--faults"] if faults else [])
-        args = [sys.executable, "-m", "tests.fake_telegram", *flags]
+        args = [sys.executable, "-m", "offline.fake_telegram", *flags]
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()

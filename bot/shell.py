@@ -3,7 +3,6 @@
 import asyncio
 import codecs
 import itertools
-import json
 import os
 import re
 import sys
@@ -12,18 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, running
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock
-from bot.local_api import (
-    BotApiError,
-    LocalBotApi,
-    decode_parameters,
-    keyboard_buttons,
-    with_uploads,
-)
+from offline.local_api import LocalBotApi, keyboard_buttons
+from offline.request import LocalRequest
 
 QUIT = {"/quit", "/exit", "/keluar"}
 KEYS = """\
@@ -35,50 +28,6 @@ their buttons too ([1], [2], ...):
          (a /command instead leaves the prompt unanswered)
   /quit, /exit, /keluar, Ctrl-D or Ctrl-C end the shell"""
 BUTTON = re.compile(r"(?:(\d+)\.)?(\d+)")  # "3", or "4.2": message 4, button 2
-
-
-class LocalRequest(BaseRequest):
-    """A python-telegram-bot request that answers from a LocalBotApi instead of the network."""
-
-    def __init__(self, api: LocalBotApi) -> None:
-        self.api = api
-
-    @property
-    def read_timeout(self) -> float | None:
-        """No network, so no timeout."""
-        return None
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        """Hand the call to the local API and encode its answer like Telegram does."""
-        api_method = url.rsplit("/", 1)[-1]
-        try:
-            params = decode_parameters(request_data.json_parameters if request_data else {})
-            if request_data is not None:
-                files = {
-                    name: (str(part[0]), bytes(part[1]))  # type: ignore[arg-type]
-                    for name, part in request_data.multipart_data.items()
-                }
-                params = with_uploads(params, files)
-            body: dict[str, Any] = {"ok": True, "result": self.api.call(api_method, params)}
-            status = 200
-        except BotApiError as error:
-            body, status = error.payload(), error.code
-        return status, json.dumps(body).encode("utf-8")
 
 
 class Terminal:

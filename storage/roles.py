@@ -72,13 +72,6 @@ class RoleStore(SqlAccess):
                 await audit(db, now, actor, f"revoke-{role}", str(user_id), None)
             return cursor.rowcount > 0
 
-    async def audit_trail(self, limit: int = 50) -> list[tuple[str, int, str, str | None]]:
-        """Recent role changes: (when, who, what, target)."""
-        rows = await self._all(
-            "SELECT at, actor, action, target FROM role_audit ORDER BY id DESC LIMIT ?", (limit,)
-        )
-        return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
-
     async def add_invitation(
         self, code_hash: str, area: str, region: str, actor: int, now: datetime, expires: datetime
     ) -> None:

@@ -77,11 +77,6 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
             cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
 
-    async def count_users(self) -> int:
-        """How many users are stored."""
-        row = await self._one("SELECT COUNT(*) FROM users")
-        return int(row[0]) if row else 0
-
     async def set_region(self, user_id: int, region: str, zone: str) -> None:
         """Record the user's regency/city and its time zone."""
         await self._write(

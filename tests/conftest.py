@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.logs import setup_logging
-from tests.fake_telegram import TOKEN, FakeTelegram
+from offline.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import RunningBot, run_bot
 from tests.privacy_scan import PrivacyScan
 

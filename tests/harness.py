@@ -7,9 +7,8 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,11 @@ from telegram import Update
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.context import AnyApplication, services_of
-from bot.domain.audience import Audience
 from bot.domain.clock import Clock
-from bot.local_api import keyboard_buttons
-from bot.outbox import content
-from bot.outbox.content import pack
 from bot.services import Services
-from storage import Repository
-from tests.fake_telegram import TOKEN, FakeTelegram
+from offline.fake_telegram import FakeTelegram
+from offline.local_api import keyboard_buttons
+from offline.processes import clean_env
 
 WAIT = 10.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,45 +185,6 @@ def run_cli(
         timeout=timeout,
         check=check,
     )
-
-
-async def start_bot_process(
-    api_url: str, db: Path, *args: str, **settings: str
-) -> asyncio.subprocess.Process:
-    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` and
-    ``settings`` (SENSUS_* names); stderr is piped, for the test to show on failure."""
-    env = clean_env() | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_url}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        *args,
-        env=env | {"SENSUS_DB": str(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
-        cwd=db.parent,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] = ()) -> None:
-    """A database where ``people`` (Indonesian readers) and ``groups`` are queued for one
-    broadcast, as a staff member's confirmed /siaran leaves it."""
-    repo = await Repository.open(db)
-    now = datetime.now(UTC)
-    for user_id in people:
-        await repo.seen_user(user_id, "id", now)
-    broadcast = await repo.create_broadcast("staff", {"id": "Info sensus"}, "all", 0.0, now)
-    await repo.queue_broadcast(broadcast, Audience("all"))
-    key = pack(content.Broadcast(broadcast))
-    for chat_id in groups:
-        await repo.enqueue(chat_id, None, "broadcast", key, key, 0.0)
-    await repo.close()
-
-
-def clean_env() -> dict[str, str]:
-    """This machine's environment without any bot settings."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
 
 
 async def ready(person: Person) -> None:

@@ -1,4 +1,5 @@
-"""bot/domain/ and storage/ stay free of Telegram."""
+"""The layers import only what their place allows: no Telegram in the pure ones, no handlers
+in the bot core, no offline fakes or tests in production code, no tests in bench/."""
 
 import ast
 import re
@@ -91,7 +92,9 @@ def holds_sql(path: Path) -> bool:
 
 def test_sql_is_written_only_in_storage():
     files = [
-        p for folder in ("bot", "handlers", "bench", "tests") for p in (ROOT / folder).rglob("*.py")
+        p
+        for folder in ("bot", "handlers", "bench", "tests", "offline")
+        for p in (ROOT / folder).rglob("*.py")
     ]
     with_sql = {str(p.relative_to(ROOT)) for p in files if holds_sql(p)}
     assert sorted(with_sql - TESTS_WITH_SQL) == []
@@ -121,3 +124,42 @@ def test_handlers_reach_storage_only_through_its_facade():
         for path in sorted((ROOT / "handlers").rglob("*.py"))
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+PRODUCTION = ("bot", "handlers", "storage")
+SHELL_USES = {"offline.local_api", "offline.request"}  # the in-memory API, never the HTTP fake
+
+
+def production_modules() -> list[Path]:
+    return [path for folder in PRODUCTION for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_production_code_never_imports_the_offline_fakes_or_the_tests():
+    offenders = {}
+    for path in production_modules():
+        relative = str(path.relative_to(ROOT))
+        allowed = SHELL_USES if relative == "bot/shell.py" else set()
+        names = sorted(
+            name
+            for name in imported_names(path)
+            if name.split(".")[0] in ("offline", "tests") and name not in allowed
+        )
+        if names:
+            offenders[relative] = names
+    assert offenders == {}
+
+
+def test_the_offline_fakes_live_outside_production_code():
+    fakes = {"local_api.py", "fake_telegram.py"}
+    misplaced = [str(p.relative_to(ROOT)) for p in production_modules() if p.name in fakes]
+    assert misplaced == []  # they belong in offline/, which the shell, tests/ and bench/ share
+
+
+@pytest.mark.parametrize("folder", ["bench", "offline"])
+def test_benchmarks_and_the_offline_package_do_not_import_the_tests(folder):
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "tests" in imported_modules(path)
+    ]
+    assert offenders == []

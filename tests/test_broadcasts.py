@@ -11,6 +11,7 @@ from bot.domain.audience import Audience, parse_audience
 from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.calendar import parse_send_time
 from bot.domain.clock import FixedClock
+from offline.processes import seed_broadcast
 from storage import Repository
 from tests.conftest import ADMIN_ID
 from tests.harness import (
@@ -19,7 +20,6 @@ from tests.harness import (
     eventually,
     run_bot,
     run_cli,
-    seed_broadcast,
     texts_to,
 )
 

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
 from bot.domain.clock import FixedClock
 from bot.outbox.planning import plan_reminders
-from tests.fake_telegram import FakeTelegram
+from offline.fake_telegram import FakeTelegram
 from tests.harness import eventually, ready, run_bot, run_cli, texts_to
 
 NAME = "Sensus Online & Survei <2020>"

@@ -18,9 +18,10 @@ import pytest
 from aiohttp import web
 
 from bot.config import load_settings
+from offline.fake_telegram import TOKEN
+from offline.processes import clean_env
 from storage import Repository
-from tests.fake_telegram import TOKEN
-from tests.harness import at_prompt, clean_env
+from tests.harness import at_prompt
 
 SENSUS_BOT = Path(sys.executable).with_name("sensus-bot")
 REVISED = Path(__file__).parents[1] / "bot" / "calendars" / "sp2020-revisi.toml"

@@ -1,6 +1,6 @@
 """The core conversation through the fake Bot API: /start, languages, privacy, deletion."""
 
-from tests.fake_telegram import FakeTelegram
+from offline.fake_telegram import FakeTelegram
 from tests.harness import RunningBot, run_bot
 
 MENU_EN = [

@@ -6,9 +6,10 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from offline.fake_telegram import FakeTelegram
+from offline.processes import start_bot_process
 from storage import Repository
-from tests.fake_telegram import FakeTelegram
-from tests.harness import eventually, start_bot_process
+from tests.harness import eventually
 
 NOW = "2020-02-15T08:00:00+08:00"
 RECIPIENTS = range(7000, 7300)

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot.domain.audience import Audience
+from offline.fake_telegram import FakeTelegram
+from offline.processes import start_bot_process
 from storage import Repository
-from tests.fake_telegram import FakeTelegram
-from tests.harness import eventually, start_bot_process
+from tests.harness import eventually
 
 SETTINGS = {"SENSUS_QUIET_HOURS": "off", "SENSUS_SEND_RATE": "30"}
 

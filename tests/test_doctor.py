@@ -3,7 +3,7 @@
 import asyncio
 import sqlite3
 
-from tests.fake_telegram import FakeTelegram
+from offline.fake_telegram import FakeTelegram
 from tests.harness import run_cli
 
 

@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.http import AiohttpRequest
-from tests.fake_telegram import TOKEN, FakeTelegram
+from offline.fake_telegram import TOKEN, FakeTelegram
 
 CHAT = 501
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBUserWarning")  # raw calls

@@ -6,10 +6,11 @@ import signal
 from collections import Counter
 from typing import Any
 
-from bot.local_api import keyboard_buttons
+from offline.fake_telegram import DROP, FakeTelegram
+from offline.local_api import keyboard_buttons
+from offline.processes import seed_broadcast, start_bot_process
 from storage import Repository
-from tests.fake_telegram import DROP, FakeTelegram
-from tests.harness import RunningBot, eventually, seed_broadcast, start_bot_process
+from tests.harness import RunningBot, eventually
 
 
 def private_sends(telegram: FakeTelegram) -> Counter[int]:

@@ -10,8 +10,8 @@ import pytest
 from bot.config import Settings
 from bot.domain.calendar import shipped_calendar_path
 from bot.logs import setup_logging
+from offline.fake_telegram import FakeTelegram
 from tests.conftest import DURING_ONLINE
-from tests.fake_telegram import FakeTelegram
 from tests.harness import Person, RunningBot, run_bot
 
 STEPS_AS_RUN = [

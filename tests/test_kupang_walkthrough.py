@@ -15,11 +15,11 @@ from bot.domain.calendar import shipped_calendar_path
 from bot.domain.clock import FixedClock
 from bot.domain.reminders import occurrences, send_time
 from bot.i18n import LOCALES_DIR
-from bot.local_api import keyboard_buttons
 from bot.telegram_text import html_to_text
 from bot.texts import EXAMPLES, Project, all_texts
+from offline.fake_telegram import FakeTelegram
+from offline.local_api import keyboard_buttons
 from tests.conftest import DURING_ONLINE
-from tests.fake_telegram import FakeTelegram
 from tests.harness import Person, RunningBot, eventually, run_bot
 
 WITA = ZoneInfo("Asia/Makassar")

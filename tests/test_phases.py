@@ -14,7 +14,7 @@ from bot.domain.faq import ANY_ACCESS, ANY_PHASE
 from bot.domain.phases import phase_of
 from bot.domain.regions import provinces, regencies, zone_of
 from bot.i18n import LOCALES_DIR, load_i18n
-from tests.fake_telegram import FakeTelegram
+from offline.fake_telegram import FakeTelegram
 from tests.harness import Person, ready, run_bot
 
 WITA = ZoneInfo("Asia/Makassar")

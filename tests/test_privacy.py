@@ -18,9 +18,10 @@ from bot.app import build_application, running
 from bot.config import Settings
 from bot.domain.identity import contains_secret, find_number, mask_private
 from bot.logs import setup_logging
+from offline.fake_telegram import TOKEN
+from offline.processes import seed_broadcast
 from storage import Repository
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import TOKEN
 from tests.harness import (
     RunningBot,
     eventually,
@@ -28,7 +29,6 @@ from tests.harness import (
     ready,
     rt_head_with_group,
     run_cli,
-    seed_broadcast,
 )
 
 NIK = "5371014501900001"  # Kota Kupang, a woman born 05-01-90

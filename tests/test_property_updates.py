@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import commands
-from bot.local_api import LocalBotApi, command_entities
+from offline.local_api import LocalBotApi, command_entities
 from tests.harness import RunningBot
 
 COMMANDS = sorted(

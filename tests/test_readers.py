@@ -10,9 +10,9 @@ from limits import parse
 from bot.config import Settings
 from bot.domain.clock import FixedClock
 from bot.outbox.content import Broadcast, pack
+from offline.fake_telegram import FakeTelegram
 from storage import Repository
 from tests.conftest import DURING_ONLINE
-from tests.fake_telegram import FakeTelegram
 from tests.harness import eventually, ready, run_bot, texts_to
 
 WITA = ZoneInfo("Asia/Makassar")

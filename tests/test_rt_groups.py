@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import FixedClock
-from bot.local_api import keyboard_buttons
+from offline.local_api import keyboard_buttons
 from tests.conftest import ADMIN_ID
 from tests.harness import (
     RunningBot,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import aiohttp
 
+from offline.fake_telegram import TOKEN, FakeTelegram
+from offline.processes import start_bot_process
 from storage import Repository
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.harness import eventually, run_cli, start_bot_process
+from tests.harness import eventually, run_cli
 
 
 async def test_run_polls_the_configured_api_and_answers(telegram: FakeTelegram, tmp_path: Path):

@@ -7,8 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import FixedClock
+from offline.fake_telegram import FakeTelegram
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram
 from tests.harness import RunningBot, eventually, run_bot, texts_to
 
 WITA = ZoneInfo("Asia/Makassar")

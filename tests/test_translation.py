@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.domain.assistant import FaqEngine
 from bot.i18n import LOCALES_DIR, load_i18n
 from bot.texts import CODE_ROOT, ui_uses
-from tests.fake_telegram import FakeTelegram
+from offline.fake_telegram import FakeTelegram
 from tests.harness import run_bot
 
 CALENDARS = CODE_ROOT / "bot" / "calendars"

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from bot.domain.calendar import Calendar, Reminder
 
 CAUSE = "reminder"
-UNSUBSCRIBE_HINT = "/berhenti"
 
 
 @dataclass(frozen=True)

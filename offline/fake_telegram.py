@@ -1,7 +1,7 @@
 """A fake Telegram Bot API server on 127.0.0.1 that speaks the real HTTP protocol.
 
 It serves ``/bot<token>/<method>`` with long-polling getUpdates (offsets, timeouts),
-answers every other method from ``bot.local_api.LocalBotApi``, records all calls,
+answers every other method from ``offline.local_api.LocalBotApi``, records all calls,
 and injects faults into any method: the next calls of a method (``fail``: 429 with
 retry_after, 403, 400 with migrate_to_chat_id, 5xx, a dropped connection), standing ones
 (blocked people, migrated groups, a rate of 5xx answers), or slow answers.
@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_api import (
+from offline.local_api import (
     ApiCall,
     BotApiError,
     LocalBotApi,
@@ -64,7 +64,6 @@ class FakeTelegram:
         self.confirmed_offset = 0
         self.polls = 0
         self.faults: dict[str, deque[Fault]] = {}
-        self.delays: dict[str, float] = {}
         self.limits: Limits | None = None
         self.server_error_rate = 0.0  # share of calls (any method) answered 502
         self.blocked_chats: set[int] = set()  # people who blocked the bot: 403 on any call
@@ -135,10 +134,6 @@ class FakeTelegram:
         queue = self.faults.setdefault(method, deque())
         queue.extend(Fault(status, description, parameters or None, delay) for _ in range(times))
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Delay every answer to ``method``."""
-        self.delays[method] = seconds
-
     # The HTTP side
 
     async def _stats(self, request: web.Request) -> web.Response:
@@ -175,8 +170,6 @@ class FakeTelegram:
                 k: v if isinstance(v, str) else json.dumps(v)
                 for k, v in (await request.json()).items()
             }
-        if method in self.delays:
-            await asyncio.sleep(self.delays[method])
         fault = self.faults.get(method)
         if fault:
             injected = fault.popleft()
@@ -268,7 +261,7 @@ class FakeTelegram:
 
 
 def serve_forever(limits: bool, faults: bool) -> None:
-    """Run the fake alone (``python -m tests.fake_telegram``), e.g. for benchmarks.
+    """Run the fake alone (``python -m offline.fake_telegram``), e.g. for benchmarks.
 
     Prints its URL on the first line; see ``/_fake/stats`` for what it saw.
     """
