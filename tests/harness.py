@@ -149,9 +149,10 @@ async def run_bot(
 
 
 async def eventually(condition: Any, seconds: float = WAIT) -> None:
-    """Wait until ``condition()`` is true (for work the bot does on its own, like sending)."""
+    """Wait until ``condition()`` is true (for work the bot does on its own, like sending);
+    ``condition`` may be a coroutine function (e.g. reading the database)."""
     async with asyncio.timeout(seconds):
-        while not condition():
+        while not (await condition() if asyncio.iscoroutinefunction(condition) else condition()):
             await asyncio.sleep(0.02)
 
 

@@ -107,7 +107,13 @@ async def test_stop_then_remind_again_requeues_what_was_not_sent_and_nothing_twi
         await eventually(lambda: len(texts_to(telegram, 4022, REMINDER)) == 3)
         await tick(bot, clock, wita("2020-03-31T09:00"))
         assert len(texts_to(telegram, 4022, "sudah dibuka")) == 1  # the sent one: not again
-        status = await bot.services.repo.outbox_status("reminder")
+        repo = bot.services.repo
+
+        async def recorded() -> bool:  # successes are written in small batches
+            return "sending" not in await repo.outbox_status("reminder")
+
+        await eventually(recorded)
+        status = await repo.outbox_status("reminder")
         assert status.get("sent") == 3 and status.get("pending", 0) == 1  # the field visit
 
 
