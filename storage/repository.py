@@ -18,6 +18,7 @@ from bot.domain.broadcasts import phase_of, steered_status
 from bot.domain.identity import mask_private
 from bot.domain.retention import Retention
 from storage.helpdesk import HelpdeskStore
+from storage.inbox import InboxStore
 from storage.statistics import StatisticsStore
 
 # last_seen is refreshed at most this often, so a chatty user costs one write an hour.
@@ -193,7 +194,7 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class Repository(HelpdeskStore, StatisticsStore):
+class Repository(HelpdeskStore, InboxStore, StatisticsStore):
     """Everything the bot keeps, in domain terms; open with ``await Repository.open(path)``."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
