@@ -86,11 +86,9 @@ class Services:
         """Retrain the matcher on the shipped and the reviewed examples in the database, then
         swap it in; questions are answered by the previous matcher meanwhile."""
         async with self._learning:  # one retraining at a time, each on the latest decisions
-            labels = self.faq.content.labels()
-            reviewed = tuple(
+            reviewed = self.faq.learnable(
                 Example(e.question, e.topic, e.lang, f"reviewed:{e.id}")
                 for e in await self.repo.reviewed_examples()
-                if e.topic in labels  # a topic removed from the content since is dropped
             )
             if reviewed != self.faq.reviewed:
                 self.faq = await asyncio.to_thread(self.faq.with_reviewed, reviewed)

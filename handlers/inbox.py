@@ -172,14 +172,14 @@ async def decide(update: Update, context: SensusContext) -> None:
         decided = await services.repo.decide(
             [q.id for q in group], label, user.id, services.clock.now()
         )
-    if not decided:
+    if group is None or not decided:
         await query.answer(t._("Pertanyaan ini sudah diputuskan."))
         return
     await query.answer()
     if label != SKIP:
         services.run_in_background(services.learn_reviewed(), "learn-reviewed")
     await query.edit_message_text(
-        f"{question_text(context, group or [])}\n✅ "
+        f"{question_text(context, group)}\n✅ "
         + t._("{label} · {count} pertanyaan").format(
             label=html.escape(topic_title(context, label)), count=decided
         )

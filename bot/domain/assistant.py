@@ -229,15 +229,15 @@ class FaqEngine:
     def with_reviewed(self, reviewed: Iterable[Example]) -> "FaqEngine":
         """The same content, matched by a model trained on the shipped and these reviewed
         examples (blocking: training may take seconds)."""
-        learned = tuple(reviewed)
+        learned = self.learnable(reviewed)
         examples = self.content.examples + learned
         matcher = trained_matcher(examples, self.lexicon, self.matcher.thresholds, self.cache)
         return FaqEngine(self.content, matcher, self.lexicon, self.cache, learned)
 
-    @property
-    def examples(self) -> tuple[Example, ...]:
-        """Every example the matcher learned from: shipped, then reviewed."""
-        return self.content.examples + self.reviewed
+    def learnable(self, reviewed: Iterable[Example]) -> tuple[Example, ...]:
+        """The reviewed examples whose label the content still has (a topic may be gone)."""
+        labels = self.content.labels()
+        return tuple(e for e in reviewed if e.topic in labels)
 
     def match(self, question: str) -> Match:
         """Decide what to do with a question."""
