@@ -1,8 +1,12 @@
 """/tanya_masuk: a missed question reaches the inbox, a staff decision teaches the running bot."""
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain.inbox import near_duplicates
+from storage import Repository
+from storage.inbox import SKIP
 from tests.conftest import ADMIN_ID
 from tests.harness import RunningBot, eventually, ready
 
@@ -57,3 +61,32 @@ async def test_residents_cannot_use_the_inbox(bot: RunningBot):
     await ready(resident)
     await resident.send("/tanya_masuk")
     assert "Maaf, ini hanya untuk petugas" in resident.last["text"]
+
+
+def test_near_duplicates_are_grouped_per_language(bot: RunningBot):
+    normaliser = bot.services.faq.matcher.normaliser
+    questions = [
+        ("id", "kapan sensus online ditutup"),
+        ("id", "Kapan sensus online DITUTUP???"),
+        ("mkn", "kapan sensus online ditutup"),
+        ("id", "harga beras di pasar"),
+        ("id", "kapan sensus onlien ditutup"),  # a typo: nearly the same words
+    ]
+    assert near_duplicates(questions, normaliser) == [[0, 1, 4], [2], [3]]
+
+
+async def test_a_question_is_decided_once_and_skipping_teaches_nothing(tmp_path: Path):
+    repository = await Repository.open(tmp_path / "s.db")
+    now = datetime(2020, 2, 20, tzinfo=UTC)
+    for text in ("harga beras 1234567890", "harga beras"):
+        await repository.record_unanswered(text, "id", "fallback", None, 0.1, now)
+    plain, masked = await repository.pending_questions()  # newest first
+    assert "1234567890" not in masked.text  # masked as stored
+    assert await repository.decide([plain.id], SKIP, ADMIN_ID, now) == 1
+    assert await repository.decide([plain.id, masked.id], "out-of-scope", 901, now) == 1
+    assert await repository.decide([masked.id], "cost-free", 902, now) == 0
+    assert [(e.question, e.topic, e.reviewed_by) for e in await repository.reviewed_examples()] == [
+        (masked.text, "out-of-scope", 901)
+    ]
+    assert await repository.pending_questions() == []
+    await repository.close()
