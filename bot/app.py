@@ -89,6 +89,7 @@ async def open_services(application: AnyApplication) -> None:
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)
+    await services.learn_reviewed()
     sender = Sender(
         application.bot,
         services.repo,

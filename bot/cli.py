@@ -30,7 +30,7 @@ from bot.domain.evaluation import (
     report_of,
     thresholds_comment,
 )
-from bot.domain.faq import load_faq
+from bot.domain.faq import Example, load_faq
 from bot.domain.guide import load_guide
 from bot.domain.statistics import PERIODS, VIEWS, csv_text
 from bot.i18n import SOURCE_LANGUAGE, load_i18n, load_languages
@@ -180,6 +180,15 @@ def add_faq_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPars
         "unanswered", help="questions that got no confident answer, newest first (JSON lines)"
     )
     unanswered.add_argument("--limit", type=int, default=100)
+    examples = faq_commands.add_parser("examples", help="the examples staff reviewed in the inbox")
+    examples_commands = examples.add_subparsers(
+        dest="examples_command", metavar="ACTION", required=True
+    )
+    export = examples_commands.add_parser(
+        "export",
+        help='write them as JSON lines {"q": ..., "topic": ..., "lang": ...} (see locales/)',
+    )
+    export.add_argument("file", type=Path)
 
 
 def add_i18n_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -322,10 +331,15 @@ def faq_command(settings: Settings, args: argparse.Namespace) -> int:
             record = asdict(kept) | {"asked_at": kept.asked_at.isoformat()}
             print(json.dumps(record, ensure_ascii=False))
         return 0
+    if args.faq_command == "examples":
+        return export_examples(settings.db_path, args.file)
     i18n = load_i18n(settings.locales_dir)
     engine = FaqEngine.load(settings.locales_dir, i18n.codes)
     if args.faq_command == "eval":
-        return faq_eval(engine, args, settings.locales_dir)
+        reviewed: list[Example] = []
+        if args.cv is not None and settings.db_path.exists():
+            reviewed = asyncio.run(reviewed_examples(settings.db_path))
+        return faq_eval(engine, args, settings.locales_dir, engine.learnable(reviewed))
     lang = args.lang or settings.default_lang
     if lang not in i18n.languages:
         return fail(f"--lang: {lang!r} is not one of {', '.join(sorted(i18n.languages))}")
@@ -365,8 +379,14 @@ def reply_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def faq_eval(engine: FaqEngine, args: argparse.Namespace, locales_dir: Path) -> int:
-    """``faq eval FILE`` and ``faq eval --cv [K] [--write-thresholds]``."""
+def faq_eval(
+    engine: FaqEngine,
+    args: argparse.Namespace,
+    locales_dir: Path,
+    reviewed: tuple[Example, ...],
+) -> int:
+    """``faq eval FILE`` and ``faq eval --cv [K] [--write-thresholds]`` (with --cv, also over
+    the reviewed examples in SENSUS_DB)."""
     if args.cv is None:
         if args.write_thresholds:
             return fail("--write-thresholds needs --cv")
@@ -379,7 +399,7 @@ def faq_eval(engine: FaqEngine, args: argparse.Namespace, locales_dir: Path) -> 
         return show_report(evaluate(engine.matcher, rows), args.misses)
     if args.cv < 2:
         return fail("--cv: K must be at least 2")
-    examples = engine.content.examples
+    examples = engine.content.examples + reviewed
     # The folds' matchers learn their own vocabulary from their training examples only.
     signals = cross_validate(examples, engine.matcher.normaliser, args.cv)
     thresholds = engine.matcher.thresholds
@@ -633,6 +653,33 @@ async def show_progress(repository: Repository, broadcast_id: int) -> None:
             print()
             return
         await asyncio.sleep(1)
+
+
+def export_examples(db_path: Path, target: Path) -> int:
+    """``faq examples export FILE``: the reviewed examples, by language, in the content
+    files' format plus their language."""
+    if not db_path.exists():
+        return fail(f"SENSUS_DB: {db_path} does not exist")
+    lines = [
+        json.dumps({"q": e.question, "topic": e.topic, "lang": e.lang}, ensure_ascii=False)
+        for e in asyncio.run(reviewed_examples(db_path))
+    ]
+    try:
+        target.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    except OSError as error:
+        return fail(f"cannot write {target}: {error.strerror}")
+    print(f"{len(lines)} reviewed examples written to {target}")
+    return 0
+
+
+async def reviewed_examples(path: Path) -> list[Example]:
+    """The reviewed examples stored in the database, by language."""
+    repository = await open_database(path)
+    try:
+        stored = await repository.reviewed_examples()
+    finally:
+        await repository.close()
+    return [Example(e.question, e.topic, e.lang, f"reviewed:{e.id}") for e in stored]
 
 
 async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestion]:

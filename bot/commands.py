@@ -57,6 +57,9 @@ HELPDESK = MenuCommand(
 )
 TICKETS = MenuCommand("tiket", N_("Tiket warga yang belum dijawab (petugas)"), {"en": "tickets"})
 STATISTICS = MenuCommand("statistik", N_("Statistik dengan grafik (petugas)"), {"en": "stats"})
+INBOX = MenuCommand(
+    "tanya_masuk", N_("Pertanyaan yang belum terjawab: ajari bot (petugas)"), {"en": "inbox"}
+)
 LANGUAGE = MenuCommand("bahasa", N_("Ganti bahasa"), {"en": "language"})
 PRIVACY = MenuCommand("privasi", N_("Data apa yang disimpan bot ini"), {"en": "privacy"})
 DELETE_DATA = MenuCommand("hapusdata", N_("Hapus semua data Anda"), {"en": "deletedata"})

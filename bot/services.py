@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.domain.assistant import FaqEngine, Reader
 from bot.domain.calendar import Calendar
 from bot.domain.clock import Clock
+from bot.domain.faq import Example
 from bot.domain.guide import Guide
 from bot.i18n import I18n
 from bot.readers import Readers
@@ -43,6 +44,7 @@ class Services:
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
     )
     _repo: Repository | None = field(default=None, init=False, repr=False)
+    _learning: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.calendar = self.configured_calendar
@@ -79,6 +81,17 @@ class Services:
         """The Reader for a stored person by id (strangers and groups: see reader_for)."""
         user = await self.repo.get_user(user_id) if user_id is not None else None
         return self.reader_for(user, telegram_lang)
+
+    async def learn_reviewed(self) -> None:
+        """Retrain the matcher on the shipped and the reviewed examples in the database, then
+        swap it in; questions are answered by the previous matcher meanwhile."""
+        async with self._learning:  # one retraining at a time, each on the latest decisions
+            reviewed = self.faq.learnable(
+                Example(e.question, e.topic, e.lang, f"reviewed:{e.id}")
+                for e in await self.repo.reviewed_examples()
+            )
+            if reviewed != self.faq.reviewed:
+                self.faq = await asyncio.to_thread(self.faq.with_reviewed, reviewed)
 
     def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run something that may outlive the update (cancelled when the bot stops)."""

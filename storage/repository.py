@@ -8,6 +8,7 @@ from storage.faq import FaqStore, UnansweredQuestion
 from storage.groups import Group, GroupStore
 from storage.guide import GuideProgress, GuideStore
 from storage.helpdesk import HelpdeskStore, Ticket
+from storage.inbox import SKIP, InboxStore, PendingQuestion
 from storage.outbox import OutboxRow, OutboxStore
 from storage.retention import RetentionStore
 from storage.roles import INVITATION_REF, Invitation, Role, RoleStore
@@ -17,6 +18,7 @@ from storage.users import User, UserStore
 
 __all__ = [
     "INVITATION_REF",
+    "SKIP",
     "Broadcast",
     "CalendarRevision",
     "FileState",
@@ -24,6 +26,7 @@ __all__ = [
     "GuideProgress",
     "Invitation",
     "OutboxRow",
+    "PendingQuestion",
     "Repository",
     "Role",
     "Steered",
@@ -50,6 +53,7 @@ class Repository(
     BroadcastStore,
     RetentionStore,
     HelpdeskStore,
+    InboxStore,
     StatisticsStore,
 ):
     """Everything the bot keeps, in domain terms; open with ``await Repository.open(path)``."""

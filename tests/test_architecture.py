@@ -73,6 +73,7 @@ TESTS_WITH_SQL = {
     "tests/test_backup.py",
     "tests/test_database_faults.py",
     "tests/test_helpdesk.py",
+    "tests/test_inbox.py",
     "tests/test_privacy.py",
     "tests/test_reminders.py",
     "tests/test_retention.py",

@@ -77,6 +77,10 @@ ACTIONS = [
     Action("list tickets", STAFF, command="/tiket"),
     Action("statistics", STAFF, command="/statistik"),
     Action("switch statistics view", STAFF, button="stats:show:guide.7"),
+    Action("inbox", STAFF, command="/tanya_masuk"),
+    Action("teach a topic", STAFF, button="inbox:pick:1.add-remove-member"),
+    Action("another topic", STAFF, button="inbox:other:1.household"),
+    Action("small talk label", STAFF, button="inbox:chat:1"),
 ]
 
 

@@ -1,8 +1,10 @@
 """`sensus-bot faq ask` and `faq eval`: the evaluation interface."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+from storage import Repository
 from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,3 +93,39 @@ def test_unanswered_lists_what_residents_asked_without_an_answer(tmp_path):
         json.loads(line) for line in sensus("faq", "unanswered", env={"SENSUS_DB": db}).splitlines()
     ]
     assert [(r["text"], r["outcome"]) for r in rows] == [("harga beras di pasar", "fallback")]
+
+
+async def test_reviewed_examples_are_exported_and_join_cross_validation(tmp_path):
+    db = tmp_path / "s.db"
+    repository = await Repository.open(db)
+    now = datetime(2020, 2, 20, tzinfo=UTC)
+    for text in ("sa pung ade baru lahir kemarin masuk hitungan ko sonde", "harga babi di pasar"):
+        await repository.record_unanswered(text, "mkn", "fallback", None, 0.1, now)
+    newest, oldest = await repository.pending_questions()
+    await repository.decide([newest.id], "out-of-scope", 900, now)
+    await repository.decide([oldest.id], "add-remove-member", 900, now)
+    await repository.close()
+    env = {"SENSUS_DB": str(db)}
+
+    target = tmp_path / "reviewed.jsonl"
+    sensus("faq", "examples", "export", str(target), env=env)
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert lines == [  # in the order they were decided
+        {"q": "harga babi di pasar", "topic": "out-of-scope", "lang": "mkn"},
+        {"q": oldest.text, "topic": "add-remove-member", "lang": "mkn"},
+    ]
+
+    shipped = json.loads(sensus("faq", "eval", "--cv", "2"))
+    with_reviewed = json.loads(sensus("faq", "eval", "--cv", "2", env=env))
+    assert with_reviewed["languages"]["mkn"]["questions"] == (
+        shipped["languages"]["mkn"]["questions"] + 2
+    )
+    assert with_reviewed["out_of_scope"] == shipped["out_of_scope"] + 1
+
+
+def test_export_without_a_database_fails_in_one_line(tmp_path):
+    done = run_cli(
+        "faq", "examples", "export", str(tmp_path / "x.jsonl"),
+        env={"SENSUS_DB": str(tmp_path / "none.db")}, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1

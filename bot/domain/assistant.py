@@ -196,9 +196,19 @@ def train_and_save(pairs: list[tuple[str, str]], lexicon: Lexicon, path: Path) -
 class FaqEngine:
     """Matches questions to topics and renders replies from the active calendar."""
 
-    def __init__(self, content: FaqContent, matcher: FaqMatcher) -> None:
+    def __init__(
+        self,
+        content: FaqContent,
+        matcher: FaqMatcher,
+        lexicon: Lexicon,
+        cache: Path | None,
+        reviewed: tuple[Example, ...] = (),
+    ) -> None:
         self.content = content
         self.matcher = matcher
+        self.lexicon = lexicon
+        self.cache = cache
+        self.reviewed = reviewed  # staff's inbox decisions, learned beside the shipped examples
 
     @classmethod
     def load(
@@ -212,7 +222,22 @@ class FaqEngine:
         content = load_faq(locales_dir, languages)
         lexicon = Lexicon.load(locales_dir / LEXICON_FILE)
         limits = thresholds or Thresholds.load(locales_dir / THRESHOLDS_FILE)
-        return cls(content, trained_matcher(content.examples, lexicon, limits, cache))
+        return cls(
+            content, trained_matcher(content.examples, lexicon, limits, cache), lexicon, cache
+        )
+
+    def with_reviewed(self, reviewed: Iterable[Example]) -> "FaqEngine":
+        """The same content, matched by a model trained on the shipped and these reviewed
+        examples (blocking: training may take seconds)."""
+        learned = self.learnable(reviewed)
+        examples = self.content.examples + learned
+        matcher = trained_matcher(examples, self.lexicon, self.matcher.thresholds, self.cache)
+        return FaqEngine(self.content, matcher, self.lexicon, self.cache, learned)
+
+    def learnable(self, reviewed: Iterable[Example]) -> tuple[Example, ...]:
+        """The reviewed examples whose label the content still has (a topic may be gone)."""
+        labels = self.content.labels()
+        return tuple(e for e in reviewed if e.topic in labels)
 
     def match(self, question: str) -> Match:
         """Decide what to do with a question."""
