@@ -325,7 +325,7 @@ def _draw_days(axes: Axes, table: Table) -> None:
     axes.legend(
         fontsize=13,
         frameon=False,
-        ncols=min(4, len(table.series)),
+        ncols=min(2, len(table.series)),  # three labels in one row overflow a phone's width
         loc="upper center",
         bbox_to_anchor=(0.5, -0.1),
     )
