@@ -89,8 +89,14 @@ def test_english_is_read_as_english(engine):
     assert normaliser.tokens("When does the online census close?") == [
         "kapan", "online", "sensus", "tutup",
     ]  # fmt: skip
-    assert normaliser.tokens("my son has the questionnaire") == ["son", "questionnaire"]
+    assert normaliser.tokens("my son has the questionnaire") == ["anak", "kuesioner"]
     assert normaliser.tokens("beta son dapa token") == ["saya", "tidak", "dapat", "token"]
+    # Contractions are words ("can't" is "cannot"), and a short question without any
+    # function word is English by its English words.
+    assert normaliser.tokens("I can't log in") == normaliser.tokens("cannot login")
+    assert normaliser.tokens("token not received") == ["token", "tidak", "terima"]
+    # English words meet the Indonesian examples' stems, not the unstemmed Indonesian word.
+    assert normaliser.tokens("the officer") == normaliser.tokens("petugasnya")
 
 
 @pytest.mark.parametrize("word", ["acara", "sabu", "rote", "alor", "ende", "belu"])

@@ -1,10 +1,11 @@
 """Measuring the FAQ matcher: on a labelled question set (JSON lines), and by grouped
 cross-validation over the shipped examples, which also fits the decision thresholds."""
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +28,17 @@ ALL = "all"
 # the training folds would make a question look easier than a new one is.
 NEAR_DUPLICATE = 0.7
 TARGET_WRONG = 0.02  # confident-wrong share of all questions the thresholds aim at
-STARTS = (
-    Thresholds(answer=0.9, margin=0.8, similar=0.5, alone=1.0, unanchored=1.0, clarify=0.2),
-    Thresholds(answer=0.6, margin=0.3, similar=0.2, alone=0.9, unanchored=0.8, clarify=0.1),
-)
-GRIDS = {
-    "answer": np.arange(0.20, 0.96, 0.05),
-    "margin": np.arange(0.0, 0.81, 0.05),
-    "similar": np.arange(0.0, 0.81, 0.05),
-    "alone": np.arange(0.5, 1.001, 0.05),
-    "unanchored": np.arange(0.20, 1.001, 0.05),
-    "clarify": np.arange(0.0, 0.51, 0.02),
-    "chat": np.arange(0.20, 0.96, 0.05),
+# Answering: every combination of the other gates, and for each the lowest probability
+# that keeps confident-wrong within the target.
+ANSWER_GRID = np.arange(0.20, 0.996, 0.005)
+GATE_GRIDS = {
+    "margin": np.arange(0.0, 0.61, 0.05),
+    "similar": np.arange(0.0, 0.61, 0.1),
+    "alone": np.arange(0.5, 1.001, 0.1),
+    "unanchored": np.arange(0.2, 1.001, 0.1),
 }
+# Replies other than an answer: buttons and small talk, once the answer gates are set.
+REPLY_GRIDS = {"clarify": np.arange(0.0, 0.51, 0.02), "chat": np.arange(0.10, 0.96, 0.05)}
 
 
 @dataclass
@@ -55,7 +54,9 @@ class Tally:
     top1: int = 0  # the best-ranked topic is the expected one
     confident_wrong: int = 0  # answered with another topic (any question)
     not_answered: int = 0  # out of scope or small talk, and no census topic answered
-    honest: int = 0  # out of scope: the fallback or small talk; small talk: a small-talk reply
+    honest: int = (
+        0  # the reply meant for it: out of scope the fallback, small talk a small-talk reply
+    )
 
     def add(self, expected: str, match: Match) -> bool:
         """Count one question with its expected label; whether the reply was a good one."""
@@ -66,7 +67,7 @@ class Tally:
         if expected == OUT_OF_SCOPE:
             self.out_of_scope += 1
             self.not_answered += answered is None
-            self.honest += match.outcome in ("fallback", "chat")
+            self.honest += match.outcome == "fallback"  # a greeting back would be odd
             return not wrong
         if expected == SMALL_TALK or expected in CHAT_TOPICS:
             self.small_talk += 1
@@ -233,40 +234,58 @@ def fit_thresholds(
     examples: Sequence[Example],
     signals: Sequence[Signals],
     target_wrong: float = TARGET_WRONG,
-    start: Thresholds | None = None,
 ) -> Thresholds:
-    """Thresholds that help the most people with at most ``target_wrong`` confident-wrong.
+    """Thresholds that answer the most questions right with at most ``target_wrong``
+    confident-wrong, then offer buttons and small talk so that the most people are helped.
 
-    Coordinate search over GRIDS (one threshold at a time, a few rounds) from a few
-    starting points, strict to lenient; the best result wins.
+    Answering does not depend on the button and small-talk thresholds, so the two are
+    fitted one after the other: first every combination of GATE_GRIDS with the lowest
+    answer probability within the wrong budget, then REPLY_GRIDS by the value of the
+    replies (Tally.value).
     """
-    labelled = list(zip([e.topic for e in examples], signals, strict=True))
-    allowed = target_wrong * len(labelled)
+    expected = np.array([e.topic for e in examples])
+    best = np.array([s.ranking[0].topic for s in signals])
+    score = np.array([s.ranking[0].score for s in signals])
+    lead = score - np.array([s.ranking[1].score if len(s.ranking) > 1 else 0.0 for s in signals])
+    agrees = np.array([s.nearest == s.ranking[0].topic for s in signals])
+    similarity = np.array([s.similarity for s in signals])
+    anchored = np.array([s.anchored for s in signals])
+    topic = ~np.isin(best, list(NOT_TOPICS))
+    right = best == expected
+    allowed = target_wrong * len(examples)
+    chosen, most_right = Thresholds(), -1
+    for margin, similar, alone, unanchored in itertools.product(*GATE_GRIDS.values()):
+        able = topic & (lead >= margin - 1e-9) & (similarity >= similar - 1e-9)
+        able &= (anchored | (score >= unanchored - 1e-9)) & (agrees | (score >= alone - 1e-9))
+        answered = able[:, None] & (score[:, None] >= ANSWER_GRID[None, :] - 1e-9)
+        wrong = (answered & ~right[:, None]).sum(axis=0)
+        within = np.flatnonzero(wrong <= allowed)
+        if not len(within):
+            continue
+        lowest = int(within[0])  # answering more never answers fewer right
+        n_right = int((answered[:, lowest] & right).sum())
+        if n_right > most_right:
+            most_right = n_right
+            chosen = Thresholds(
+                answer=round(float(ANSWER_GRID[lowest]), 3),
+                margin=round(float(margin), 3),
+                similar=round(float(similar), 3),
+                alone=round(float(alone), 3),
+                unanchored=round(float(unanchored), 3),
+            )
+    labelled = list(zip(expected, signals, strict=True))
 
-    def score(limits: Thresholds) -> tuple[bool, int]:
+    def value(limits: Thresholds) -> int:
         tally = Tally()
-        for expected, signal in labelled:
-            tally.add(expected, decide(signal, limits))
-        return tally.confident_wrong <= allowed, tally.value()
+        for label, signal in labelled:
+            tally.add(str(label), decide(signal, limits))
+        return tally.value()
 
-    def climb(best: Thresholds) -> tuple[Thresholds, tuple[bool, int]]:
-        best_score = score(best)
-        for _ in range(3):
-            improved = False
-            for name in (f.name for f in fields(Thresholds)):
-                for value in GRIDS[name]:
-                    candidate = replace(best, **{name: round(float(value), 3)})
-                    result = score(candidate)
-                    if result[0] and (not best_score[0] or result[1] > best_score[1]):
-                        best, best_score, improved = candidate, result, True
-            if not improved:
-                break
-        return best, best_score
-
-    starts = [start or Thresholds(), *STARTS]
-    results = [climb(limits) for limits in starts]
-    feasible = [r for r in results if r[1][0]] or results
-    return max(feasible, key=lambda r: r[1][1])[0]
+    replies = (
+        replace(chosen, clarify=round(float(c), 3), chat=round(float(t), 3))
+        for c, t in itertools.product(*REPLY_GRIDS.values())
+    )
+    return max(replies, key=value)
 
 
 def thresholds_comment(report: Report, folds: int) -> str:

@@ -34,16 +34,19 @@ from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE
 Outcome = Literal["answer", "clarify", "fallback", "chat"]
 NOT_TOPICS = frozenset({OUT_OF_SCOPE, *CHAT_TOPICS})
 CHAR_WEIGHT = 1.0  # character n-grams against words, before the two are normalised together
-REGULARISATION = 1.0  # the linear SVM's C
-SHARPNESS = 6.0  # decision values -> probabilities (softmax); thresholds are fitted on these
+REGULARISATION = 2.0  # the linear SVM's C
+SHARPNESS = 10.0  # decision values -> probabilities (softmax); thresholds are fitted on these
 OFFERED = 3  # at most this many topics as "did you mean" buttons
-OFFER_SHARE = 0.2  # a topic is offered when it has this share of the best one's probability
+OFFER_SHARE = 0.01  # a topic is offered when it has this share of the best one's probability
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ADDRESS = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:id|com|net|org|info|xyz)(?:/\S*)?")
 _REDUPLICATION = re.compile(r"\b([a-z]{2,})2\b")  # "ciri2" -> "ciri ciri"
 _REPEATS = re.compile(r"([a-z])\1{2,}")  # "tolonggg" -> "tolong"
 _ENCLITICS = ("nya", "ny", "lah", "kah", "ku", "mu")
+# English contractions, before words are split at the apostrophe ("don't" -> "do not").
+_NEGATIONS = re.compile(r"(?:\b(can|won)['’]t|n['’]t)\b")
+_CLITICS = re.compile(r"['’](?:s|re|ve|ll|d|m)\b")
 
 
 def colloquial_bases(word: str) -> list[str]:
@@ -62,6 +65,11 @@ def colloquial_bases(word: str) -> list[str]:
     if word.startswith("ng"):
         bases.append("k" + word[2:])
     return [b for b in bases if len(b) >= 2]
+
+
+def _negation(found: re.Match[str]) -> str:
+    """ "don't" -> "do not", "can't" -> "cannot", "won't" -> "will not"."""
+    return {"can": "cannot", "won": "will not"}.get(found.group(1), " not")
 
 
 def english_stem(word: str) -> str:
@@ -118,6 +126,13 @@ class Normaliser:
         self.protected = frozenset(proper_nouns) | lexicon.english | set(self.lexicon)
         self._stemmer = StemmerFactory().create_stemmer()
         self._dictionary = self._stemmer.delegatedStemmer.dictionary
+        # English words of the lexicon that Indonesian does not write too ("data", "login",
+        # "long" as in "long form" are both): they mark a question as English.
+        self.english_only = frozenset(
+            k
+            for k, v in lexicon.english_words.items()
+            if k != v and k not in self.lexicon and not self._dictionary.contains(k)
+        )
         self.vocabulary: frozenset[str] = frozenset()
         self._vocabulary_list: list[str] = []
         self._census_words = lexicon.census
@@ -139,11 +154,17 @@ class Normaliser:
         """Lower-cased words, with repeated letters, "ciri2" and web addresses folded."""
         text = unicodedata.normalize("NFKC", text).lower()
         text = _ADDRESS.sub(" situs ", text)  # "sensus.bps.go.id" is a site, not four words
+        text = _CLITICS.sub("", _NEGATIONS.sub(_negation, text))
         return _WORD.findall(_REPEATS.sub(r"\1", _REDUPLICATION.sub(r"\1 \1", text)))
 
     def is_english(self, raw: Sequence[str]) -> bool:
-        """Whether a text is English: more English function words than Indonesian ones."""
-        english = sum(w in self.english for w in raw)
+        """Whether a text is English: more English words than Indonesian ones.
+
+        English function words and the English words of the lexicon count ("token not
+        received" has no function word); chat and Kupang words and Indonesian stopwords
+        count against.
+        """
+        english = sum(w in self.english or w in self.english_only for w in raw)
         indonesian = sum(w in self.lexicon or w in self.stopwords for w in raw) - english
         return english >= 1 and english > indonesian
 
@@ -163,16 +184,25 @@ class Normaliser:
         raw = self.raw_words(text)
         if self.is_english(raw):
             words = tuple(w for w in raw if w not in self.english)
-            tokens = tuple(
-                part
-                for word in words
-                for part in self.english_words.get(word, (english_stem(word),))
-            )
+            tokens = tuple(token for word in words for token in self._english_tokens(word))
             return Analysis(" ".join(raw), words, tokens)
         rewritten = [part for word in raw for part in self.lexicon.get(word, (word,))]
         words = tuple(w for w in rewritten if w not in self.stopwords)
         tokens = tuple(self._stem(self._repair(w)) for w in words)
         return Analysis(" ".join(rewritten), words, tokens)
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one normaliser lives as long as the bot
+    def _english_tokens(self, word: str) -> tuple[str, ...]:
+        """An English word as the stems Indonesian examples use for it, or its own stem.
+
+        The lexicon's Indonesian words are stemmed as Indonesian words are ("petugas" ->
+        "tugas"), else they would never meet the Indonesian examples' tokens.
+        """
+        if word not in self.english_words:
+            return (english_stem(word),)
+        return tuple(
+            self._stem(part) for part in self.english_words[word] if part not in self.stopwords
+        )
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one normaliser lives as long as the bot
     def _repair(self, word: str) -> str:
