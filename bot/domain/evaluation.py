@@ -30,7 +30,7 @@ NEAR_DUPLICATE = 0.7
 TARGET_WRONG = 0.02  # confident-wrong share of all questions the thresholds aim at
 # Answering: every combination of the other gates, and for each the lowest probability
 # that keeps confident-wrong within the target.
-ANSWER_GRID = np.arange(0.20, 0.996, 0.005)
+ANSWER_GRID = np.concatenate([np.arange(0.20, 0.95, 0.01), np.arange(0.95, 0.9995, 0.001)])
 GATE_GRIDS = {
     "margin": np.arange(0.0, 0.61, 0.05),
     "similar": np.arange(0.0, 0.61, 0.1),
