@@ -27,6 +27,7 @@ from bot.domain.evaluation import (
     evaluate,
     fit_thresholds,
     read_questions,
+    repeated,
     report_of,
     thresholds_comment,
 )
@@ -169,6 +170,13 @@ def add_faq_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPars
         const=5,
         metavar="K",
         help="grouped K-fold cross-validation over locales/*/examples (default K: 5)",
+    )
+    evaluate.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        metavar="R",
+        help="with --cv: draw the K folds R times (other shuffles) and count every round",
     )
     evaluate.add_argument(
         "--write-thresholds",
@@ -399,16 +407,22 @@ def faq_eval(
         return show_report(evaluate(engine.matcher, rows), args.misses)
     if args.cv < 2:
         return fail("--cv: K must be at least 2")
-    examples = engine.content.examples + reviewed
+    if args.repeats < 1:
+        return fail("--repeats: R must be at least 1")
     # The folds' matchers learn their own vocabulary from their training examples only.
-    signals = cross_validate(examples, engine.matcher.normaliser, args.cv)
+    signals = cross_validate(
+        engine.content.examples + reviewed, engine.matcher.normaliser, args.cv, args.repeats
+    )
+    examples = repeated(engine.content.examples + reviewed, args.repeats)
     thresholds = engine.matcher.thresholds
     if args.write_thresholds:
         thresholds = fit_thresholds(examples, signals)
     report = report_of(examples, signals, thresholds)
     if args.write_thresholds:
         path = locales_dir / THRESHOLDS_FILE
-        path.write_text(thresholds.toml(thresholds_comment(report, args.cv)), encoding="utf-8")
+        path.write_text(
+            thresholds.toml(thresholds_comment(report, args.cv, args.repeats)), encoding="utf-8"
+        )
         print(f"wrote {path}", file=sys.stderr)
     return show_report(report, args.misses)
 

@@ -13,7 +13,13 @@ import pytest
 
 from bot.domain.assistant import CHAT_REPLIES, LEXICON_FILE, FaqEngine, Reader, cached_model
 from bot.domain.calendar import Calendar, load_calendar, shipped_calendar_path
-from bot.domain.evaluation import cross_validate, evaluate, read_questions, report_of
+from bot.domain.evaluation import (
+    cross_validate,
+    evaluate,
+    read_questions,
+    repeated,
+    report_of,
+)
 from bot.domain.faq import CHAT_TOPICS, FaqError, load_faq
 from bot.domain.matching import FaqMatcher, Lexicon, Model, colloquial_bases
 from bot.i18n import LOCALES_DIR, load_i18n
@@ -220,6 +226,14 @@ def test_cross_validated_confident_wrong_stays_at_most_3_percent(engine):
     figures = report_of(examples, signals, engine.matcher.thresholds).overall.summary()
     assert figures["confident_wrong"] <= 0.03, figures
     assert figures["out_of_scope_not_answered"] >= 0.9, figures
+
+
+def test_repeated_cross_validation_draws_other_folds_each_round(engine):
+    examples = engine.content.examples[::8]
+    signals = cross_validate(examples, engine.matcher.normaliser, folds=2, repeats=2)
+    assert len(signals) == len(repeated(examples, 2)) == 2 * len(examples)
+    first, second = signals[: len(examples)], signals[len(examples) :]
+    assert first != second  # other training folds, other scores
 
 
 def test_each_example_is_its_own_nearest_neighbour(engine):

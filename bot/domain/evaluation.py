@@ -203,21 +203,34 @@ def near_duplicate_groups(texts: Sequence[str]) -> np.ndarray:
 
 
 def cross_validate(
-    examples: Sequence[Example], normaliser: Normaliser, folds: int = 5
+    examples: Sequence[Example], normaliser: Normaliser, folds: int = 5, repeats: int = 1
 ) -> list[Signals]:
-    """Every example's signals from a matcher trained on the folds it is not in."""
+    """Every example's signals from a matcher trained on the folds it is not in.
+
+    With ``repeats`` > 1 the folds are drawn that many times (other shuffles) and the
+    signals of every round follow one another: pair them with ``repeated(examples,
+    repeats)``. One split's luck moves confident-right by a point or two either way.
+    """
     from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415 (see above)
 
     texts = [e.question for e in examples]
     labels = [e.topic for e in examples]
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
-    signals: list[Signals | None] = [None] * len(examples)
-    split = splitter.split(np.zeros(len(texts)), labels, near_duplicate_groups(texts))
-    for train, test in split:
-        matcher = FaqMatcher.trained([(labels[i], texts[i]) for i in train], normaliser)
-        for i in test:
-            signals[i] = matcher.signals(texts[i])
-    return [s for s in signals if s is not None]
+    groups = near_duplicate_groups(texts)
+    found: list[Signals] = []
+    for round_number in range(repeats):
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=round_number)
+        signals: list[Signals | None] = [None] * len(examples)
+        for train, test in splitter.split(np.zeros(len(texts)), labels, groups):
+            matcher = FaqMatcher.trained([(labels[i], texts[i]) for i in train], normaliser)
+            for i in test:
+                signals[i] = matcher.signals(texts[i])
+        found += [s for s in signals if s is not None]
+    return found
+
+
+def repeated(examples: Sequence[Example], repeats: int) -> tuple[Example, ...]:
+    """The examples once per round of cross_validate(..., repeats)."""
+    return tuple(examples) * repeats
 
 
 def report_of(
@@ -288,14 +301,16 @@ def fit_thresholds(
     return max(replies, key=value)
 
 
-def thresholds_comment(report: Report, folds: int) -> str:
+def thresholds_comment(report: Report, folds: int, repeats: int = 1) -> str:
     """The header of the thresholds file: how they were made and what they gave."""
     figures = report.overall.summary()
+    rounds = f" --repeats {repeats}" if repeats > 1 else ""
     return (
         "Decision thresholds of the FAQ matcher, fitted by grouped cross-validation over\n"
         "locales/*/examples/*.jsonl. Re-compute after changing examples:\n"
-        f"  sensus-bot faq eval --cv {folds} --write-thresholds\n"
-        f"Cross-validated with these: {figures['questions']} examples, confident-right "
+        f"  sensus-bot faq eval --cv {folds}{rounds} --write-thresholds\n"
+        f"Cross-validated with these: {figures['questions'] // repeats} examples"
+        f"{f' x {repeats} splits' if repeats > 1 else ''}, confident-right "
         f"{figures['confident_right']:.1%}, helpful {figures['helpful']:.1%},\n"
         f"confident-wrong {figures['confident_wrong']:.1%} of all, out-of-scope not answered "
         f"{figures['out_of_scope_not_answered']:.1%}."
