@@ -54,9 +54,7 @@ class Tally:
     top1: int = 0  # the best-ranked topic is the expected one
     confident_wrong: int = 0  # answered with another topic (any question)
     not_answered: int = 0  # out of scope or small talk, and no census topic answered
-    honest: int = (
-        0  # the reply meant for it: out of scope the fallback, small talk a small-talk reply
-    )
+    honest: int = 0  # its own reply: out of scope the fallback, small talk a small-talk one
 
     def add(self, expected: str, match: Match) -> bool:
         """Count one question with its expected label; whether the reply was a good one."""
