@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import bot
-from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
+from bot.app import CHANGE_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings, parse_moment, read_text
 from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import THRESHOLDS_FILE, FaqEngine, Reader, Reply
@@ -469,7 +469,7 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"applied as revision {applied.revision_id}: {applied.report.planned} reminders "
             f"planned, {applied.report.cancelled} cancelled; a running bot follows within "
-            f"{int(CALENDAR_POLL)} s"
+            f"{int(CHANGE_POLL)} s"
         )
         return 0
     finally:

@@ -15,6 +15,7 @@ from typing import Any, Self
 import aiosqlite
 
 from storage.queries import SqlAccess
+from storage.updates import ChatTurns
 
 
 class StorageError(Exception):
@@ -51,6 +52,7 @@ class Database(SqlAccess):
         # interleaves with another coroutine's statements, and "database is locked" cannot
         # happen in-process.
         self._lock = asyncio.Lock()
+        self._turns = ChatTurns()
 
     @classmethod
     async def open(cls, path: Path, zone: tzinfo = UTC) -> Self:

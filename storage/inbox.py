@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.queries import SqlAccess
+from storage.updates import REVIEWED_EXAMPLES, bump_marker
 
 SKIP = "skip"
 
@@ -71,6 +72,7 @@ class InboxStore(SqlAccess):
                     " reviewed_at = excluded.reviewed_at",
                     [(lang, text, decision, actor, now.isoformat()) for lang, text in set(rows)],
                 )
+                await bump_marker(db, REVIEWED_EXAMPLES)
         return len(rows)
 
     async def reviewed_examples(self) -> list[ReviewedExample]:

@@ -9,11 +9,13 @@ from storage.groups import Group, GroupStore
 from storage.guide import GuideProgress, GuideStore
 from storage.helpdesk import HelpdeskStore, Ticket
 from storage.inbox import SKIP, InboxStore, PendingQuestion
+from storage.leadership import Leadership, LeadershipStore
 from storage.outbox import OutboxRow, OutboxStore
 from storage.retention import RetentionStore
 from storage.roles import INVITATION_REF, Invitation, Role, RoleStore
 from storage.statistics import StatisticsStore
 from storage.subscriptions import SubscriptionStore
+from storage.updates import UpdateStore
 from storage.users import User, UserStore
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Group",
     "GuideProgress",
     "Invitation",
+    "Leadership",
     "OutboxRow",
     "PendingQuestion",
     "Repository",
@@ -55,5 +58,7 @@ class Repository(
     HelpdeskStore,
     InboxStore,
     StatisticsStore,
+    UpdateStore,
+    LeadershipStore,
 ):
     """Everything the bot keeps, in domain terms; open with ``await Repository.open(path)``."""

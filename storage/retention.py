@@ -1,6 +1,6 @@
 """Pruning what is older than the retention policy allows."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.retention import Retention
 from storage.queries import SqlAccess
@@ -57,6 +57,10 @@ class RetentionStore(SqlAccess):
                 "RT invitations": (
                     "DELETE FROM rt_invitations WHERE julianday(expires_at) < julianday(?)",
                     [before(keep.invitations)],
+                ),
+                "processed update ids": (
+                    "DELETE FROM processed_updates WHERE processed_at < ?",
+                    [(now - keep.updates).astimezone(UTC).isoformat()],
                 ),
                 "audit rows": (
                     "DELETE FROM role_audit WHERE julianday(at) < julianday(?)",
