@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.engine import Row
 from storage.queries import SqlAccess
 
 
@@ -26,13 +25,12 @@ class CalendarStore(SqlAccess):
         self, source: str, body: str, created_by: str, now: datetime, applied: bool
     ) -> int:
         """Store a calendar (applied at once, or as a draft to confirm)."""
-        async with self._lock:
-            cursor = await self._db.execute(
-                "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (now.isoformat(), created_by, source, body, now.isoformat() if applied else None),
-            )
-            return int(cursor.lastrowid or 0)
+        row = await self._one(
+            "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (now.isoformat(), created_by, source, body, now.isoformat() if applied else None),
+        )
+        return int(row[0]) if row else 0
 
     async def apply_calendar_revision(self, revision_id: int, now: datetime) -> None:
         """Put a stored draft in force."""
@@ -55,7 +53,7 @@ class CalendarStore(SqlAccess):
         return _revision(row) if row else None
 
 
-def _revision(row: aiosqlite.Row) -> CalendarRevision:
+def _revision(row: Row) -> CalendarRevision:
     applied = row["applied_at"]
     return CalendarRevision(
         id=row["id"],

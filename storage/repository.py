@@ -1,5 +1,5 @@
-"""The repository: one facade over the per-aggregate parts, on one aiosqlite connection and one
-lock (storage/database.py); the only code that writes SQL lives in storage/."""
+"""The repository: one facade over the per-aggregate parts, on SQLite or PostgreSQL
+(storage/engine.py); the only code that writes SQL lives in storage/."""
 
 from storage.broadcasts import Broadcast, BroadcastStore, Steered, text_in
 from storage.calendar import CalendarRevision, CalendarStore
