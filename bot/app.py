@@ -90,7 +90,9 @@ async def open_services(application: AnyApplication) -> None:
     force, start the sender (post_init)."""
     services = services_of(application)
     settings = services.settings
-    services.use_repository(await Repository.open(settings.db_path, settings.timezone))
+    services.use_repository(
+        await Repository.open(settings.database, settings.timezone, settings.db_pool_size)
+    )
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)

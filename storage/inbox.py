@@ -58,14 +58,14 @@ class InboxStore(SqlAccess):
         marks = ",".join("?" * len(wanted))
         async with self._transaction() as db:
             rows = list(
-                await db.execute_fetchall(
+                await db.all(
                     "UPDATE unanswered_questions SET decision = ?, decided_by = ?, decided_at = ?"
                     f" WHERE decision IS NULL AND id IN ({marks}) RETURNING lang, text",
                     (decision, actor, now.isoformat(), *wanted),
                 )
             )
             if decision != SKIP:
-                await db.executemany(
+                await db.write_many(
                     "INSERT INTO reviewed_examples (lang, question, topic, reviewed_by,"
                     " reviewed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (lang, question) DO UPDATE"
                     " SET topic = excluded.topic, reviewed_by = excluded.reviewed_by,"

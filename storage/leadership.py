@@ -1,27 +1,13 @@
 """Which process sends for the whole bot: the leader (part of Repository)."""
 
-import asyncio
+from storage.coordination import Leadership
+from storage.queries import SqlAccess
 
 
-class Leadership:
-    """The right to send on the bot's own initiative. On SQLite one process serves the database
-    (storage/instance.py refuses a second), so it always holds it."""
-
-    async def acquire(self) -> bool:
-        """Try to become the leader; whether this process leads now."""
-        return True
-
-    async def lost(self) -> None:
-        """Return once leadership is lost (never, on SQLite)."""
-        await asyncio.Event().wait()
-
-    async def release(self) -> None:
-        """Give leadership up (another process may take it)."""
-
-
-class LeadershipStore:
+class LeadershipStore(SqlAccess):
     """Leadership of the sender (part of Repository)."""
 
     def leadership(self) -> Leadership:
-        """This process's claim to lead the sender."""
-        return Leadership()
+        """This process's claim to lead the sender: always on SQLite, an advisory lock held
+        on a connection of its own on PostgreSQL (storage/coordination.py)."""
+        return self._engine.leadership()

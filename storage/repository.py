@@ -1,15 +1,16 @@
-"""The repository: one facade over the per-aggregate parts, on one aiosqlite connection and one
-lock (storage/database.py); the only code that writes SQL lives in storage/."""
+"""The repository: one facade over the per-aggregate parts, on SQLite or PostgreSQL
+(storage/engine.py); the only code that writes SQL lives in storage/."""
 
 from storage.broadcasts import Broadcast, BroadcastStore, Steered, text_in
 from storage.calendar import CalendarRevision, CalendarStore
+from storage.coordination import Leadership
 from storage.database import Database, FileState, StorageError, inspect_file, migrations
 from storage.faq import FaqStore, UnansweredQuestion
 from storage.groups import Group, GroupStore
 from storage.guide import GuideProgress, GuideStore
 from storage.helpdesk import HelpdeskStore, Ticket
 from storage.inbox import SKIP, InboxStore, PendingQuestion
-from storage.leadership import Leadership, LeadershipStore
+from storage.leadership import LeadershipStore
 from storage.outbox import OutboxRow, OutboxStore
 from storage.retention import RetentionStore
 from storage.roles import INVITATION_REF, Invitation, Role, RoleStore

@@ -1,13 +1,10 @@
 """Each update processed at most once, each chat's updates one at a time, and the markers of
 shared state that changed (part of Repository)."""
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
-import aiosqlite
-
+from storage.engine import Sql
 from storage.queries import SqlAccess
 
 CALENDAR = "calendar"  # change marker: staff applied a calendar revision
@@ -19,41 +16,18 @@ BUMP_MARKER = (
 )
 
 
-async def bump_marker(db: aiosqlite.Connection, name: str) -> None:
+async def bump_marker(db: Sql, name: str) -> None:
     """Mark ``name`` changed, inside the transaction that changed it."""
-    await db.execute(BUMP_MARKER, (name,))
-
-
-class ChatTurns:
-    """One update of a chat at a time in this process; waiting updates go in arrival order."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
-
-    @asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
-        """Hold the chat's turn while the block runs."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # nobody else queued for this chat: forget it
-                del self._waiting[key]
-                del self._locks[key]
+    await db.write(BUMP_MARKER, (name,))
 
 
 class UpdateStore(SqlAccess):
     """Updates processed, chats' turns and change markers (part of Repository)."""
 
-    _turns: ChatTurns  # made by Database: on SQLite one process serves the database
-
     def chat_turn(self, key: str) -> AbstractAsyncContextManager[None]:
-        """Hold the chat's turn (``chat:<id>``, ``user:<id>``) while the block runs."""
-        return self._turns.turn(key)
+        """Hold the chat's turn (``chat:<id>``, ``user:<id>``) while the block runs: in this
+        process on SQLite, across workers on PostgreSQL (storage/coordination.py)."""
+        return self._engine.chat_turn(key)
 
     async def update_processed(self, update_id: int) -> bool:
         """Whether an update was processed to the end already."""

@@ -396,7 +396,7 @@ async def test_a_token_in_a_bad_answer_never_reaches_the_database(mode, tmp_path
     kept_before = f"url=/bot{TOKEN}/sendMessage"  # as a version without the scrub kept it
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE outbox SET last_error = ?", (kept_before,))
-    settings = Settings(token=TOKEN, api_url=api.url, db_path=db, admins=frozenset())
+    settings = Settings(token=TOKEN, api_url=api.url, database=db, admins=frozenset())
     try:
         async with running(build_application(settings), poll=False):
             await eventually(lambda: not _errors(db)[0].startswith("url="))

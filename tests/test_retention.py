@@ -63,8 +63,8 @@ def rows(db, sql: str) -> list:
 
 
 async def test_the_bot_prunes_old_rows_at_start_and_keeps_what_is_needed(telegram, settings):
-    ids = await seed(settings.db_path)
-    db = settings.db_path
+    ids = await seed(settings.database)
+    db = settings.database
     async with run_bot(telegram, settings, FixedClock(NOW)):
         await eventually(lambda: rows(db, "SELECT COUNT(*) FROM role_audit") == [(3,)])
     assert rows(db, "SELECT text FROM unanswered_questions") == [("baru",)]
@@ -87,10 +87,12 @@ async def test_the_bot_prunes_old_rows_at_start_and_keeps_what_is_needed(telegra
 
 
 async def test_retention_periods_follow_the_settings(telegram, settings):
-    await seed(settings.db_path)
+    await seed(settings.database)
     shorter = replace(settings.retention, unanswered=timedelta(days=30))
     async with run_bot(telegram, replace(settings, retention=shorter), FixedClock(NOW)):
-        await eventually(lambda: rows(settings.db_path, "SELECT * FROM unanswered_questions") == [])
+        await eventually(
+            lambda: rows(settings.database, "SELECT * FROM unanswered_questions") == []
+        )
 
 
 def test_retention_settings_are_days_and_checked():

@@ -293,7 +293,7 @@ async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, set
         later = clock.moment.timestamp() + 60
         for chat_id in chats:
             await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
-        with sqlite3.connect(settings.db_path, isolation_level=None) as other:
+        with sqlite3.connect(settings.database, isolation_level=None) as other:
             other.execute("BEGIN IMMEDIATE")  # another process writing, for 7 seconds
             await tick(bot, clock, wita("2020-03-01T10:02"))
             await asyncio.sleep(7)

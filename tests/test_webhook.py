@@ -101,7 +101,8 @@ async def test_calls_without_the_secret_or_with_a_bad_body_are_refused(
     update = {"update_id": 601} | telegram.api.incoming_message(person, "/start")
     assert await worker.post(update, secret=None) == 403
     assert await worker.post(update, secret="guessed") == 403
-    for body in (b"not json", b"[1, 2]", {"update_id": "x"}, {"message": {}}, b"\xff\xfe"):
+    bodies: list[Any] = [b"not json", b"[1, 2]", {"update_id": "x"}, {"message": {}}, b"\xff\xfe"]
+    for body in bodies:
         assert await worker.post(body) == 400
     assert replies(telegram, 79) == []
     assert await worker.post(update) == 200  # still serving

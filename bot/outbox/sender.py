@@ -209,7 +209,7 @@ class Sender:
         """Record what was sent and put back what was claimed, unless the database is failing
         or leadership was lost: then the next leader puts them back."""
         if not self._leading:
-            with contextlib.suppress(DatabaseError):
+            with contextlib.suppress(*DatabaseError):
                 await self._record_sent()  # sent is sent, whoever leads now
             self._queue.clear()
             self._unrecorded.clear()
