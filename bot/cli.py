@@ -281,6 +281,13 @@ def fail(message: str) -> int:
 def run(settings: Settings, webhook: Webhook | None) -> int:
     """Long polling, or a webhook server, until SIGINT/SIGTERM."""
     token = settings.require_token()
+    if webhook and isinstance(settings.database, PostgresUrl) and not settings.webhook_secret:
+        # Each worker would set a random secret of its own and refuse Telegram's calls
+        # made with another worker's.
+        raise ConfigError(
+            "SENSUS_WEBHOOK_SECRET",
+            "webhook workers on PostgreSQL share one webhook: set the same secret for each",
+        )
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     setup_logging(settings.log_level, secrets=[token, secret])
     with single_instance(settings.database):

@@ -12,28 +12,31 @@ from bot.outbox import content
 from bot.outbox.content import pack
 from offline.fake_telegram import TOKEN
 from storage import Repository
+from storage.engine import Location, PostgresUrl
 
 
 async def start_bot_process(
-    api_url: str, db: Path, *args: str, **settings: str
+    api_url: str, db: Location, *args: str, **settings: str
 ) -> asyncio.subprocess.Process:
-    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` and
-    ``settings`` (SENSUS_* names); stderr is piped, for the test to show on failure."""
+    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` (an SQLite
+    file, run beside it, or a PostgreSQL database) and ``settings`` (SENSUS_* names); stderr
+    is piped, for the test to show on failure."""
     env = clean_env() | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_url}
+    database = db.url if isinstance(db, PostgresUrl) else str(db)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "run",
         *args,
-        env=env | {"SENSUS_DB": str(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
-        cwd=db.parent,
+        env=env | {"SENSUS_DB": database, "SENSUS_LOG_LEVEL": "WARNING"} | settings,
+        cwd=db.parent if isinstance(db, Path) else None,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] = ()) -> None:
+async def seed_broadcast(db: Location, people: Iterable[int], groups: Iterable[int] = ()) -> None:
     """A database where ``people`` (Indonesian readers) and ``groups`` are queued for one
     broadcast, as a staff member's confirmed /siaran leaves it."""
     repo = await Repository.open(db)

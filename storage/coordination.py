@@ -15,7 +15,6 @@ from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
 
-TURN_CONNECTIONS = 16  # PostgreSQL: updates of different chats processed at once per worker
 LEADER_CHECK = 1.0  # seconds: how often the leader's connection is checked, at most
 CHAT_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/chat'), hashtext(?))"
 LEADER_LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || '/sensus-sender'))"
@@ -49,18 +48,19 @@ class AdvisoryChatTurns(ChatTurns):
     of a small pool of its own, held while the update runs. The lock ends with the
     transaction, or with the connection when the worker dies."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connections: int) -> None:
+        """``connections``: updates of different chats processed at once by this worker."""
         super().__init__()
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] = (
             AsyncConnectionPool(
                 url,
                 min_size=1,
-                max_size=TURN_CONNECTIONS,
+                max_size=connections,
                 kwargs={"application_name": f"sensus-bot {os.getpid()} chat turns"},
                 open=False,
             )
         )
-        self._slots = asyncio.Semaphore(TURN_CONNECTIONS)  # never wait on the pool's timeout
+        self._slots = asyncio.Semaphore(connections)  # never wait on the pool's timeout
 
     async def open(self) -> None:
         """Open the pool."""

@@ -330,7 +330,9 @@ class PostgresEngine(Engine):
     ) -> None:
         self.pool = pool
         self.url = url
-        self._turns = AdvisoryChatTurns(url.url)
+        # An update holds its chat's lock on one connection and queries on the pool: twice
+        # the pool's size in chats at once keeps both busy.
+        self._turns = AdvisoryChatTurns(url.url, connections=2 * pool.max_size)
 
     @classmethod
     async def connect(cls, url: PostgresUrl, pool_size: int) -> "PostgresEngine":

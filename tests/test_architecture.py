@@ -78,6 +78,7 @@ TESTS_WITH_SQL = {
     "tests/test_reminders.py",
     "tests/test_retention.py",
     "tests/test_rt_groups.py",
+    "tests/test_workers.py",  # finds the sender's leader as an operator would
     "tests/test_statistics.py",
     "tests/postgres.py",  # test schemas: created, read for the privacy scan, dropped
 }

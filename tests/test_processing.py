@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from telegram import Chat, Message, Update
@@ -12,6 +11,7 @@ from bot.domain.clock import FixedClock
 from bot.domain.retention import Retention
 from bot.processing import ChatOrderedUpdateProcessor
 from storage import Repository
+from storage.engine import Location
 
 NOW = datetime(2020, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -22,8 +22,8 @@ def update(update_id: int, chat_id: int) -> Update:
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    repository = await Repository.open(tmp_path / "sensus.db")
+async def repo(db_path: Location) -> AsyncIterator[Repository]:
+    repository = await Repository.open(db_path)
     yield repository
     await repository.close()
 
