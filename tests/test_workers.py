@@ -20,11 +20,13 @@ import aiohttp
 import psycopg
 import pytest
 
+from bot.app import CHANGE_POLL
 from offline.fake_telegram import FakeTelegram, Limits
 from offline.processes import start_bot_process
 from storage import Repository
-from storage.engine import PostgresUrl
-from tests.harness import eventually, run_cli
+from storage.engine import Location, PostgresUrl
+from tests.conftest import ADMIN_ID
+from tests.harness import ROOT, RunningBot, eventually, ready, run_cli
 from tests.test_run_command import free_port, port_open
 
 SECRET = "workers-s3cret"
@@ -292,3 +294,31 @@ async def test_a_new_leader_sends_within_5_s_when_the_leader_dies_mid_broadcast(
     if death == "lost connection":
         await eventually(lambda: b"lost the lead of the sender" in dying.log, 10)
         assert dying.alive  # and it goes on handling updates
+
+
+# Shared state another process changes reaches a running bot within seconds (both engines).
+
+MISSED = "sa pung ade baru lahir kemarin masuk hitungan ko sonde"  # unknown to the shipped examples
+
+
+async def test_what_another_process_changes_reaches_the_running_bot_within_seconds(
+    bot: RunningBot, db_path: Location
+):
+    resident = bot.person(8601)
+    await ready(resident)
+    await resident.send(MISSED)
+    assert bot.services.faq.match(MISSED).topic != "add-remove-member"
+    calendar_before = bot.services.calendar_revision
+    other = await Repository.open(db_path)  # another worker, or `sensus-bot calendar apply`
+    try:
+        [question] = [q for q in await other.pending_questions() if q.text == MISSED]
+        assert await other.decide([question.id], "add-remove-member", ADMIN_ID, SETTINGS_NOW)
+        body = (ROOT / "bot" / "calendars" / "sp2020-revisi.toml").read_text(encoding="utf-8")
+        revision = await other.add_calendar_revision(
+            "sp2020-revisi.toml", body, "cli", SETTINGS_NOW, applied=True
+        )
+    finally:
+        await other.close()
+    assert revision != calendar_before
+    await eventually(lambda: bot.services.calendar_revision == revision, CHANGE_POLL + 3)
+    await eventually(lambda: bot.services.faq.match(MISSED).topic == "add-remove-member", 30)
