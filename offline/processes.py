@@ -12,6 +12,7 @@ from bot.outbox import content
 from bot.outbox.content import pack
 from offline.fake_telegram import TOKEN
 from storage import Repository
+from storage.engine import Location
 
 
 async def start_bot_process(
@@ -33,7 +34,7 @@ async def start_bot_process(
     )
 
 
-async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] = ()) -> None:
+async def seed_broadcast(db: Location, people: Iterable[int], groups: Iterable[int] = ()) -> None:
     """A database where ``people`` (Indonesian readers) and ``groups`` are queued for one
     broadcast, as a staff member's confirmed /siaran leaves it."""
     repo = await Repository.open(db)

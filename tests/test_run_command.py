@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from offline.fake_telegram import TOKEN, FakeTelegram
 from offline.processes import start_bot_process
@@ -117,6 +118,7 @@ def damage(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+@pytest.mark.sqlite_only
 def test_run_refuses_a_damaged_database_in_one_line(telegram: FakeTelegram, tmp_path: Path):
     db = tmp_path / "sensus.db"
     damage(db)
@@ -128,6 +130,7 @@ def test_run_refuses_a_damaged_database_in_one_line(telegram: FakeTelegram, tmp_
     assert not any(c.method == "getUpdates" for c in telegram.calls)
 
 
+@pytest.mark.sqlite_only
 async def test_a_second_run_on_the_same_database_is_refused_until_the_first_dies(
     telegram: FakeTelegram, tmp_path: Path
 ):
