@@ -52,9 +52,10 @@ from bot.texts import Project as TranslationProject
 from bot.translate import ImportProblems, add_language, apply, export_csv, plan_import
 from bot.translate import summary as import_summary
 from storage import Repository, StorageError
-from storage.engine import Location, PostgresUrl, exists
+from storage.engine import Location, PostgresUrl, exists, location
 from storage.instance import single_instance
 from storage.repository import UnansweredQuestion
+from storage.transfer import copy_tables, prepare_target, snapshot, source_version
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,6 +148,17 @@ def parser() -> argparse.ArgumentParser:
         "file", type=Path, help="a calendar TOML file, e.g. bot/calendars/sp2020-revisi.toml"
     )
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    migrate = commands.add_parser("migrate", help="move the database to another engine")
+    migrate_commands = migrate.add_subparsers(
+        dest="migrate_command", metavar="ACTION", required=True
+    )
+    to_postgres = migrate_commands.add_parser(
+        "sqlite-to-postgres",
+        help="copy an SQLite database (even while the bot runs on it) into an empty PostgreSQL"
+        " database or schema, and verify every table",
+    )
+    to_postgres.add_argument("source", type=Path, help="the SQLite file, e.g. sensus.db")
+    to_postgres.add_argument("target", help="postgresql://USER@HOST/DATABASE (empty)")
     add_i18n_commands(commands)
     return root
 
@@ -253,6 +265,8 @@ def dispatch(argv: Sequence[str] | None) -> int:
             return i18n_command(settings, args)
         if args.command == "stats":
             return asyncio.run(stats_command(settings, args))
+        if args.command == "migrate":
+            return migrate_command(args.source, args.target)
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -642,6 +656,20 @@ def backup_command(settings: Settings, target: Path) -> int:
 
     asyncio.run(copy())
     print(f"backed up {settings.database} to {target} ({target.stat().st_size:,} bytes)")
+    return 0
+
+
+def migrate_command(source: Path, target_setting: str) -> int:
+    """``migrate sqlite-to-postgres SRC DSN``: copy, verify, one line per table."""
+    target = location(target_setting)
+    if not isinstance(target, PostgresUrl):
+        return fail(f"{target_setting}: not a postgresql:// URL")
+    with snapshot(source) as copy:
+        version = source_version(copy)
+        asyncio.run(prepare_target(target, version))
+        for table in copy_tables(copy, target):
+            print(f"{table.name}: {table.rows:,} rows, checksum {table.checksum} on both sides")
+    print(f"copied {source} into {target} at schema version {version}; set SENSUS_DB to it")
     return 0
 
 

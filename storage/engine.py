@@ -8,7 +8,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,13 @@ class Row(tuple[Any, ...]):
 class PostgresUrl:
     """A PostgreSQL database (``postgresql://…``); printed with its password masked."""
 
-    url: str
+    url: str = field(repr=False)
 
     def __str__(self) -> str:
         return mask_password(self.url)
+
+    def __repr__(self) -> str:
+        return f"PostgresUrl({str(self)!r})"
 
 
 # Where the bot keeps its data: an SQLite file, or a PostgreSQL database.
@@ -290,6 +293,12 @@ def _pyformat(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+def _without_nul(params: Iterable[Any]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL (SQLite's can): a NUL in a text is left out, so a
+    group title or message with one (never meant by a person) is stored, not refused."""
+    return tuple(p.replace("\x00", "") if isinstance(p, str) and "\x00" in p else p for p in params)
+
+
 class _PostgresConnection(Sql):
     """Statements on one pooled connection."""
 
@@ -297,16 +306,16 @@ class _PostgresConnection(Sql):
         self.db = db
 
     async def all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        cursor = await self.db.execute(_pyformat(sql), tuple(params))
+        cursor = await self.db.execute(_pyformat(sql), _without_nul(params))
         return await cursor.fetchall() if cursor.description else []
 
     async def write(self, sql: str, params: Iterable[Any] = ()) -> int:
-        cursor = await self.db.execute(_pyformat(sql), tuple(params))
+        cursor = await self.db.execute(_pyformat(sql), _without_nul(params))
         return cursor.rowcount
 
     async def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.db.cursor() as cursor:
-            await cursor.executemany(_pyformat(sql), [tuple(r) for r in rows])
+            await cursor.executemany(_pyformat(sql), [_without_nul(r) for r in rows])
 
 
 def _postgres_row(cursor: Any) -> RowMaker[Row]:

@@ -97,7 +97,7 @@ class StatisticsStore(SqlAccess):
         """(topic, 👍, 👎) of votes cast since ``since``, most votes first."""
         rows = await self._all(
             "SELECT topic, SUM(helpful) AS up, SUM(1 - helpful) AS down FROM faq_feedback"
-            " WHERE voted_at >= ? GROUP BY topic ORDER BY up + down DESC, topic",
+            " WHERE voted_at >= ? GROUP BY topic ORDER BY COUNT(*) DESC, topic",
             (_iso(since),),
         )
         return [(row[0], int(row[1]), int(row[2])) for row in rows]

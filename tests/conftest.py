@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from offline.fake_telegram import TOKEN, FakeTelegram
 from storage.engine import Location, PostgresUrl
-from tests import postgres
+from tests import databases as postgres
 from tests.harness import RunningBot, run_bot
 from tests.privacy_scan import PrivacyScan
 

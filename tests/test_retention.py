@@ -1,6 +1,5 @@
 """Retention: the running bot prunes what it keeps no longer, never what is still needed."""
 
-import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from bot.config import ConfigError, load_settings
 from bot.domain.audience import Audience
 from bot.domain.clock import FixedClock
 from storage import Repository
+from tests.databases import rows
 from tests.harness import eventually, run_bot
 
 NOW = datetime(2020, 9, 15, 10, 0, tzinfo=ZoneInfo("Asia/Makassar"))
@@ -55,11 +55,6 @@ async def seed(db) -> dict[str, int]:
     await repo.grant_role(22, "staff", 1, ago(100))
     await repo.close()
     return {"old_draft": old_draft, "new_draft": new_draft, "preview": preview, "posted": posted}
-
-
-def rows(db, sql: str) -> list:
-    with sqlite3.connect(db) as raw:
-        return [tuple(r) for r in raw.execute(sql)]
 
 
 async def test_the_bot_prunes_old_rows_at_start_and_keeps_what_is_needed(telegram, settings):

@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from offline.fake_telegram import TOKEN, FakeTelegram
 from offline.processes import start_bot_process
 from storage import Repository
@@ -74,6 +76,7 @@ def damage(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+@pytest.mark.sqlite_only
 def test_run_refuses_a_damaged_database_in_one_line(telegram: FakeTelegram, tmp_path: Path):
     db = tmp_path / "sensus.db"
     damage(db)
@@ -85,6 +88,7 @@ def test_run_refuses_a_damaged_database_in_one_line(telegram: FakeTelegram, tmp_
     assert not any(c.method == "getUpdates" for c in telegram.calls)
 
 
+@pytest.mark.sqlite_only
 async def test_a_second_run_on_the_same_database_is_refused_until_the_first_dies(
     telegram: FakeTelegram, tmp_path: Path
 ):

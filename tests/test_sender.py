@@ -6,6 +6,8 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.clock import FixedClock
 from offline.fake_telegram import FakeTelegram
 from tests.conftest import ADMIN_ID
@@ -283,6 +285,7 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text
 
 
+@pytest.mark.sqlite_only
 async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, settings, caplog):
     clock = FixedClock(wita("2020-03-01T10:00"))
     chats = list(range(5100, 5130))

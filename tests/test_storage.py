@@ -9,7 +9,7 @@ import pytest
 from storage import Repository, StorageError
 from storage.engine import PostgresUrl
 from storage.repository import migrations
-from tests import postgres
+from tests import databases as postgres
 
 NOW = datetime(2020, 2, 15, 8, 0, tzinfo=UTC)
 BIG_ID = 7_000_000_001  # Telegram ids exceed 2^31

@@ -1,13 +1,16 @@
-"""PostgreSQL for the tests: each test that runs on it gets a schema of its own in the
-database ``SENSUS_TEST_POSTGRES`` names, dropped afterwards; its texts are written to a
-file first, so the suite-wide privacy scan reads them like it reads SQLite files."""
+"""The tests' databases on both engines, read from outside the bot as an operator would.
+
+On PostgreSQL each test gets a schema of its own in the database ``SENSUS_TEST_POSTGRES``
+names, dropped afterwards; its texts are written to a file first, so the suite-wide privacy
+scan reads them as it reads SQLite files."""
 
 import contextlib
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -81,3 +84,49 @@ def fresh_schema(tmp_path: Path) -> Iterator[PostgresUrl]:
         yield in_schema(SERVER, schema)
     finally:
         drop_schema(schema, keep_texts_in=tmp_path / f"postgresql-{schema}.txt")
+
+
+def rows(where: Location, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of one statement (``?`` placeholders), on either engine."""
+    if isinstance(where, Path):
+        with contextlib.closing(sqlite3.connect(where)) as raw, raw:
+            return [tuple(r) for r in raw.execute(query, tuple(params))]
+    with psycopg.connect(where.url, autocommit=True) as db:
+        cursor = db.execute(query.replace("%", "%%").replace("?", "%s"), tuple(params))
+        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+
+
+def tables(where: Location) -> list[str]:
+    """The bot's tables (no engine bookkeeping)."""
+    if isinstance(where, Path):
+        found = rows(where, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    else:
+        found = rows(
+            where,
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name <> 'schema_version'",
+        )
+    return sorted(name for (name,) in found)
+
+
+def columns(where: Location, table: str) -> list[str]:
+    """A table's column names."""
+    if isinstance(where, Path):
+        return [r[1] for r in rows(where, f"PRAGMA table_info({table})")]
+    found = rows(
+        where,
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ?",
+        (table,),
+    )
+    return [name for (name,) in found]
+
+
+def stored_text(where: Location) -> str:
+    """Everything the database keeps, as text: an SQLite file and its -wal byte for byte
+    (deleted rows not yet overwritten included), or every text value in a PostgreSQL schema."""
+    if isinstance(where, Path):
+        files = [where, where.with_name(where.name + "-wal")]
+        return b"".join(p.read_bytes() for p in files if p.exists()).decode("utf-8", "replace")
+    schema = rows(where, "SELECT current_schema()")[0][0]
+    return texts_of(schema)
