@@ -9,9 +9,9 @@ CREATE TABLE processed_updates (
 CREATE INDEX processed_updates_age ON processed_updates (processed_at);
 
 -- A version per kind of shared state that running workers keep in memory (the calendar in
--- force, the reviewed examples the matcher learned): bumped with each change, polled cheaply.
+-- force, the reviewed examples the matcher learned): bumped with each change (a row appears
+-- with the first), polled cheaply.
 CREATE TABLE change_markers (
     name    TEXT    PRIMARY KEY,
     version INTEGER NOT NULL
 );
-INSERT INTO change_markers (name, version) VALUES ('calendar', 0), ('reviewed_examples', 0);
