@@ -1,8 +1,9 @@
 """Webhook workers benchmark (issue #17): updates/s and reply latency with 1, 2 and 3 webhook
 workers on one PostgreSQL database against one SQLite process, side by side in one run.
 
-Run: .venv/bin/python -m bench.workers_bench [--quick]   (PostgreSQL: SENSUS_BENCH_POSTGRES,
-default postgresql://postgres@127.0.0.1:5432/test; each run gets a schema of its own.)
+Run: .venv/bin/python -m bench.workers_bench [--quick] [--only ENGINE:WORKERS:POOL]
+(PostgreSQL: SENSUS_BENCH_POSTGRES, default postgresql://postgres@127.0.0.1:5432/test; each
+run gets a schema of its own.)
 
 The benchmark plays Telegram and nginx: it POSTs each update to a worker in turn with the
 secret header, at most 40 calls at once (Telegram's default max_connections), each chat's
@@ -83,13 +84,15 @@ async def database(engine: str) -> AsyncIterator[Location]:
 
 
 @asynccontextmanager
-async def workers(fake_url: str, db: Location, count: int) -> AsyncIterator[list[str]]:
-    """``count`` webhook workers on ``db``; their webhook URLs."""
+async def workers(fake_url: str, db: Location, count: int, pool: int) -> AsyncIterator[list[str]]:
+    """``count`` webhook workers on ``db`` (``pool`` connections each on PostgreSQL); their
+    webhook URLs."""
     ports = [free_port() for _ in range(count)]
     processes = []
     for port in ports:
         args = ("--webhook", PUBLIC, "--listen", f"127.0.0.1:{port}")
-        processes.append(await start_bot_process(fake_url, db, *args, **SETTINGS))
+        settings = SETTINGS | {"SENSUS_DB_POOL_SIZE": str(pool)}
+        processes.append(await start_bot_process(fake_url, db, *args, **settings))
         if count > 1:
             await wait_for_port(port)  # one at a time: the first migrates the schema
     try:
@@ -168,21 +171,22 @@ async def steady(
     }
 
 
-async def measure(engine: str, count: int, quick: bool) -> dict[str, Any]:
-    """One configuration: ``count`` workers on ``engine``."""
+async def measure(engine: str, count: int, pool: int, quick: bool) -> dict[str, Any]:
+    """One configuration: ``count`` workers on ``engine``, ``pool`` connections each."""
     fake = FakeProcess(limits=False)
     chats, each = (150, 3) if quick else (600, 4)
     rate, steady_count = (20.0, 200) if quick else (30.0, 600)
     try:
         async with (
             database(engine) as db,
-            workers(fake.url, db, count) as urls,
+            workers(fake.url, db, count, pool) as urls,
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as web,
         ):
             await rush(web, urls, 20, 1)  # warm up: connections, caches
             return {
                 "engine": engine,
                 "workers": count,
+                "pool": pool if engine == "postgresql" else None,
                 "rush": await rush(web, urls, chats, each),
                 "steady": await steady(web, urls, rate, steady_count),
             }
@@ -194,11 +198,18 @@ async def main() -> None:
     """Print the figures as JSON."""
     quick = "--quick" in sys.argv
     results: dict[str, Any] = {"machine": describe(), "runs": []}
-    for engine, count in (("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 3)):
-        results["runs"].append(await measure(engine, count, quick))
-    sqlite = results["runs"][0]["rush"]["updates_per_s"]
-    for run in results["runs"]:
-        run["rush_vs_sqlite"] = round(run["rush"]["updates_per_s"] / sqlite, 2)
+    # SENSUS_DB_POOL_SIZE 5 is the default; a worker runs twice that many chats at once.
+    runs = [("sqlite", 1, 5), ("postgresql", 1, 5), ("postgresql", 2, 5), ("postgresql", 3, 5)]
+    runs.append(("postgresql", 1, 20))  # one worker allowed 40 chats at once, as Telegram sends
+    if len(sys.argv) > 2 and sys.argv[1] == "--only":  # e.g. --only postgresql:1:20
+        engine, workers_, pool_ = sys.argv[2].split(":")
+        runs = [(engine, int(workers_), int(pool_))]
+    for engine, count, pool in runs:
+        results["runs"].append(await measure(engine, count, pool, quick))
+    if results["runs"][0]["engine"] == "sqlite":
+        sqlite = results["runs"][0]["rush"]["updates_per_s"]
+        for run in results["runs"]:
+            run["rush_vs_sqlite"] = round(run["rush"]["updates_per_s"] / sqlite, 2)
     print(json.dumps(results, indent=2))
 
 
