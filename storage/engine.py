@@ -145,7 +145,11 @@ class Engine(Sql):
     def day_of_epoch(self, seconds: str, offset_seconds: int) -> str:
         """The ``YYYY-MM-DD`` day of epoch seconds, in a zone ``offset_seconds`` east."""
 
-    skip_locked = ""  # after a claiming subquery: rows another worker claims are left to it
+    # After a SELECT in a transaction: the rows stay as read until it ends (SQLite: every
+    # transaction is exclusive already).
+    for_update = ""
+    # After a claiming subquery: rows another worker is claiming are left to it.
+    skip_locked = ""
 
 
 # SQLite: one connection, one lock.
@@ -313,6 +317,7 @@ class PostgresEngine(Engine):
     """A psycopg pool; statements outside a transaction commit on their own."""
 
     name = "postgresql"
+    for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: AsyncConnectionPool[psycopg.AsyncConnection[Row]]) -> None:
