@@ -63,6 +63,11 @@ def location(value: str) -> Location:
     return Path(value)
 
 
+def setting(where: Location) -> str:
+    """``where`` as ``SENSUS_DB`` spells it (the password unmasked: for a child's settings)."""
+    return where.url if isinstance(where, PostgresUrl) else str(where)
+
+
 def exists(where: Location) -> bool:
     """Whether the database may hold data already: an SQLite file that exists, or any
     PostgreSQL database (reading it creates nothing but the schema)."""
