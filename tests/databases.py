@@ -113,7 +113,8 @@ def _empty(schema: str, tables: list[str]) -> None:
     if _layout is None:
         _layout = _layout_of(schema, tables)
     order, sequences = _layout
-    statements = [sql.SQL("SET LOCAL lock_timeout = '2s'")]  # a connection left mid-write
+    # lock_timeout: a connection left mid-write makes this fail, and the schema is dropped
+    statements: list[sql.Composable] = [sql.SQL("SET LOCAL lock_timeout = '2s'")]
     statements += [sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, t)) for t in order]
     statements += [
         sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(schema, name))
