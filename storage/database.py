@@ -83,11 +83,6 @@ class Database(SqlAccess):
             raise StorageError(f"cannot use database {where}: {error}") from None
         return repository
 
-    @property
-    def engine_name(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._engine.name
-
     async def close(self) -> None:
         """Close the connection(s) (after any write in progress)."""
         await self._engine.close()
