@@ -252,6 +252,22 @@ def columns(where: Location, table: str) -> list[str]:
     return [name for (name,) in found]
 
 
+def indexes(where: Location) -> list[str]:
+    """The names of the indexes the migrations create (not those of keys and constraints)."""
+    if isinstance(where, Path):
+        found = rows(
+            where, "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    else:
+        found = rows(
+            where,
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE c.relnamespace = current_schema()::regnamespace"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+        )
+    return sorted(name for (name,) in found)
+
+
 def stored_text(where: Location) -> str:
     """Everything the database keeps, as text: an SQLite file and its -wal byte for byte
     (deleted rows not yet overwritten included), or every text value in a PostgreSQL schema."""

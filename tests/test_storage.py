@@ -166,3 +166,13 @@ async def test_days_of_the_figures_begin_at_midnight_in_the_bots_zone(db_path):
     assert await repo.people_by_day(None) == [("2020-02-16", 1, 1)]
     assert await repo.messages_by_day(None) == [("2020-02-16", 1, 1, 0, 0)]
     await repo.close()
+
+
+async def test_both_engines_migrate_to_the_same_tables_columns_and_indexes(tmp_path, postgres_url):
+    for where in (tmp_path / "sensus.db", postgres_url):
+        await (await Repository.open(where)).close()
+    sqlite, pg = tmp_path / "sensus.db", postgres_url
+    assert postgres.tables(pg) == postgres.tables(sqlite)
+    for table in postgres.tables(sqlite):
+        assert postgres.columns(pg, table) == postgres.columns(sqlite, table), table
+    assert postgres.indexes(pg) == postgres.indexes(sqlite)
