@@ -12,24 +12,22 @@ from bot.outbox import content
 from bot.outbox.content import pack
 from offline.fake_telegram import TOKEN
 from storage import Repository
-from storage.engine import Location, PostgresUrl
+from storage.engine import Location, setting
 
 
 async def start_bot_process(
     api_url: str, db: Location, *args: str, **settings: str
 ) -> asyncio.subprocess.Process:
-    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` (an SQLite
-    file, run beside it, or a PostgreSQL database) and ``settings`` (SENSUS_* names); stderr
-    is piped, for the test to show on failure."""
+    """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` and
+    ``settings`` (SENSUS_* names); stderr is piped, for the test to show on failure."""
     env = clean_env() | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api_url}
-    database = db.url if isinstance(db, PostgresUrl) else str(db)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "run",
         *args,
-        env=env | {"SENSUS_DB": database, "SENSUS_LOG_LEVEL": "WARNING"} | settings,
+        env=env | {"SENSUS_DB": setting(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
         cwd=db.parent if isinstance(db, Path) else None,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

@@ -86,7 +86,9 @@ class BroadcastStore(SqlAccess):
         """Add or replace a draft's text in one language; False if it is no longer a draft."""
         async with self._transaction() as db:
             rows = await db.all(
-                "SELECT 1 FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,)
+                "SELECT 1 FROM broadcasts WHERE id = ? AND status = 'draft'"
+                f"{self._engine.for_update}",
+                (broadcast_id,),
             )
             if not list(rows):
                 return False
@@ -202,7 +204,10 @@ class BroadcastStore(SqlAccess):
         (bot.domain.broadcasts); None if there is no such broadcast."""
         key = f"broadcast:{broadcast_id}"
         async with self._transaction() as db:
-            rows = list(await db.all("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)))
+            rows = await db.all(
+                f"SELECT status FROM broadcasts WHERE id = ?{self._engine.for_update}",
+                (broadcast_id,),
+            )
             if not rows:
                 return None
             figures = await db.all(

@@ -14,7 +14,6 @@ from typing import Any, Self
 
 import aiosqlite
 import psycopg
-from psycopg_pool import PoolTimeout
 
 from storage.engine import (
     DatabaseError,
@@ -83,11 +82,6 @@ class Database(SqlAccess):
             await engine.close()
             raise StorageError(f"cannot use database {where}: {error}") from None
         return repository
-
-    @property
-    def engine_name(self) -> str:
-        """``sqlite`` or ``postgresql``."""
-        return self._engine.name
 
     async def close(self) -> None:
         """Close the connection(s) (after any write in progress)."""
@@ -174,7 +168,7 @@ async def _open_sqlite(path: Path) -> SqliteEngine:
 async def _open_postgres(url: PostgresUrl, pool_size: int) -> PostgresEngine:
     try:
         return await PostgresEngine.connect(url, pool_size)
-    except (psycopg.Error, PoolTimeout) as error:
+    except psycopg.Error as error:  # a pool that times out raises one too
         message = one_line(error).replace(url.url, str(url))
         raise StorageError(f"cannot open database {url}: {message}") from None
 

@@ -65,6 +65,11 @@ def location(value: str) -> Location:
     return Path(value)
 
 
+def setting(where: Location) -> str:
+    """``where`` as ``SENSUS_DB`` spells it (the password unmasked: for a child's settings)."""
+    return where.url if isinstance(where, PostgresUrl) else str(where)
+
+
 def exists(where: Location) -> bool:
     """Whether the database may hold data already: an SQLite file that exists, or any
     PostgreSQL database (reading it creates nothing but the schema)."""
@@ -157,7 +162,11 @@ class Engine(Sql):
     def day_of_epoch(self, seconds: str, offset_seconds: int) -> str:
         """The ``YYYY-MM-DD`` day of epoch seconds, in a zone ``offset_seconds`` east."""
 
-    skip_locked = ""  # after a claiming subquery: rows another worker claims are left to it
+    # After a SELECT in a transaction: the rows stay as read until it ends (SQLite: every
+    # transaction is exclusive already).
+    for_update = ""
+    # After a claiming subquery: rows another worker is claiming are left to it.
+    skip_locked = ""
 
 
 # SQLite: one connection, one lock.
@@ -332,6 +341,7 @@ class PostgresEngine(Engine):
     """A psycopg pool; statements outside a transaction commit on their own."""
 
     name = "postgresql"
+    for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(

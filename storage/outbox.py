@@ -139,8 +139,9 @@ class OutboxStore(SqlAccess):
         """Drop expired messages, then claim up to ``limit`` due ones for sending."""
         async with self._transaction() as db:
             await db.write(
-                "UPDATE outbox SET status = 'dropped' WHERE status = 'pending'"
-                " AND expires_at IS NOT NULL AND expires_at <= ?",
+                "UPDATE outbox SET status = 'dropped' WHERE id IN (SELECT id FROM outbox"
+                " WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?"
+                f"{self._engine.skip_locked})",
                 (now,),
             )
             rows = await db.all(

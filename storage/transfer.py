@@ -89,18 +89,14 @@ def _target_rows(
     return target.execute(sql.SQL("SELECT {} FROM {}").format(names, sql.Identifier(table)))
 
 
-def _refuse_unless_empty(target: psycopg.Connection[tuple[Any, ...]], url: PostgresUrl) -> None:
-    tables = [
-        r[0]
-        for r in target.execute(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = current_schema() AND table_name <> 'schema_version'"
-        )
-    ]
-    for table in tables:
-        query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(table))
-        found = target.execute(query).fetchone()
-        if found and found[0]:
+async def _refuse_unless_empty(engine: PostgresEngine, url: PostgresUrl) -> None:
+    tables = await engine.all(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_name <> 'schema_version'"
+    )
+    for (table,) in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        if await engine.one(f"SELECT 1 FROM {quoted} LIMIT 1"):
             raise StorageError(
                 f"{url} is not empty (table {table} has rows); migrate into an empty database"
                 " or schema"
@@ -109,7 +105,8 @@ def _refuse_unless_empty(target: psycopg.Connection[tuple[Any, ...]], url: Postg
 
 async def prepare_target(url: PostgresUrl, version: int) -> None:
     """Create the schema at ``version`` in an empty target (nothing if it is there already);
-    StorageError if this sensus-bot does not know ``version`` or the target is at another."""
+    StorageError if the target holds rows, is at another version, or this sensus-bot does not
+    know ``version``."""
     latest = migrations("postgresql")[-1][0]
     if not 0 < version <= latest:
         raise StorageError(
@@ -121,6 +118,7 @@ async def prepare_target(url: PostgresUrl, version: int) -> None:
     except psycopg.Error as error:
         raise StorageError(f"cannot open database {url}: {one_line(error)}") from None
     try:
+        await _refuse_unless_empty(engine, url)
         current = await engine.schema_version()
         if current not in (0, version):
             raise StorageError(
@@ -133,13 +131,14 @@ async def prepare_target(url: PostgresUrl, version: int) -> None:
 
 
 def copy_tables(source: sqlite3.Connection, url: PostgresUrl) -> Iterator[CopiedTable]:
-    """Copy every table of ``source`` (its schema already made in the target) into the
-    empty target in one transaction, then verify each; yields each table once verified."""
+    """Copy every table of ``source`` into the target ``prepare_target`` made, in one
+    transaction, then verify each; yields each table once verified."""
     try:
         with psycopg.connect(url.url, connect_timeout=10) as target:
-            _refuse_unless_empty(target, url)
             order = foreign_key_order(source)
             with target.transaction():
+                for table in reversed(order):  # rows a migration seeded: the source has its own
+                    target.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
                 for table in order:
                     _copy(source, target, table)
             for table in order:

@@ -86,13 +86,21 @@ def db_engine(request: pytest.FixtureRequest) -> str:
     return engine
 
 
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[None]:
+    """The PostgreSQL schemas tests empty and pass on are dropped at the end."""
+    yield
+    if postgres.SERVER:
+        postgres.drop_recycled()
+
+
 @pytest.fixture
-def db_path(db_engine: str, tmp_path: Path) -> Iterator[Location]:
+def db_path(db_engine: str, tmp_path: Path, postgres_schemas: None) -> Iterator[Location]:
     """A fresh database: an SQLite file path, or an empty PostgreSQL schema of its own."""
     if db_engine == "sqlite":
         yield tmp_path / "sensus.db"
         return
-    with postgres.fresh_schema(tmp_path) as url:
+    with postgres.empty_schema(tmp_path) as url:
         yield url
 
 

@@ -80,6 +80,8 @@ TESTS_WITH_SQL = {
     "tests/test_rt_groups.py",
     "tests/test_workers.py",  # finds the sender's leader as an operator would
     "tests/test_statistics.py",
+    "tests/test_migrate.py",  # what arrived in PostgreSQL, compared with the SQLite file
+    "tests/test_postgres_cli.py",  # a row put there as an older bot left it
     "tests/databases.py",  # test schemas; reading either engine from outside the bot
 }
 

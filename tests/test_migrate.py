@@ -5,10 +5,11 @@ from pathlib import Path
 
 from bot.config import Settings
 from offline.fake_telegram import TOKEN, FakeTelegram
+from storage import Repository
 from storage.database import migrations
 from storage.engine import Location, PostgresUrl
 from tests.conftest import ADMIN_ID
-from tests.databases import rows, set_version, tables
+from tests.databases import fresh_schema, rows, set_version, tables
 from tests.harness import ready, run_bot, run_cli
 
 DESK = {"id": -777, "type": "supergroup", "title": "Meja bantuan BPS"}
@@ -84,7 +85,9 @@ async def test_a_target_with_data_or_another_schema_version_is_refused_in_one_li
     assert status != 0 and len(lines) == 1 and "is not empty (table" in lines[0], lines
 
     set_version(source, 3)
-    status, lines = migrate(source, postgres_url, check=False)
+    with fresh_schema(tmp_path) as started_once:  # a bot made its tables, nobody used it
+        await (await Repository.open(started_once)).close()
+        status, lines = migrate(source, started_once, check=False)
     latest = migrations()[-1][0]
     assert status != 0 and len(lines) == 1
     assert f"schema version {latest}, the source at 3" in lines[0], lines

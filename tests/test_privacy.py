@@ -21,6 +21,7 @@ from offline.fake_telegram import TOKEN
 from offline.processes import seed_broadcast
 from storage import Repository
 from storage.engine import Location
+from tests import databases
 from tests.conftest import ADMIN_ID
 from tests.databases import rows, stored_text
 from tests.harness import (
@@ -31,6 +32,7 @@ from tests.harness import (
     rt_head_with_group,
     run_cli,
 )
+from tests.privacy_scan import PrivacyScan
 
 NIK = "5371014501900001"  # Kota Kupang, a woman born 05-01-90
 SEPARATED = [  # NIK as people type it (or paste it from a document)
@@ -411,3 +413,14 @@ def _errors(db: Location) -> list[str]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_the_suite_wide_scan_reads_what_a_postgresql_test_left(tmp_path):
+    if not databases.SERVER:
+        pytest.skip(databases.NOT_SET)
+    with databases.empty_schema(tmp_path) as url:
+        rows(url, "CREATE TABLE notes (text TEXT)")
+        rows(url, "INSERT INTO notes VALUES (?)", ("nik saya 5371 0145 0190 0001",))
+    scan = PrivacyScan()
+    scan.record({"message": {"text": f"nik {NIK}"}})
+    assert [finding.endswith(NIK) for finding in scan.findings(tmp_path)] == [True]

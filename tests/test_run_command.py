@@ -15,8 +15,8 @@ from storage import Repository
 from tests.harness import eventually, run_cli
 
 
-async def test_run_polls_the_configured_api_and_answers(telegram: FakeTelegram, tmp_path: Path):
-    process = await start_bot_process(telegram.url, tmp_path / "sensus.db", SENSUS_LOG_LEVEL="INFO")
+async def test_run_polls_the_configured_api_and_answers(telegram: FakeTelegram, db_path):
+    process = await start_bot_process(telegram.url, db_path, SENSUS_LOG_LEVEL="INFO")
     try:
         await eventually(lambda: telegram.polls > 0)
         assert "getMe" in [c.method for c in telegram.calls]

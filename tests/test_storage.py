@@ -3,9 +3,11 @@
 import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.retention import Retention
 from storage import Repository, StorageError
 from storage.engine import PostgresUrl
 from storage.repository import migrations
@@ -135,3 +137,42 @@ async def test_unanswered_questions_are_stored_with_identity_numbers_masked(db_p
     kept = await repo.unanswered()
     assert kept[0].text == "kk [angka] hilang"
     await repo.close()
+
+
+async def test_pruning_compares_moments_not_texts_whatever_offset_they_were_written_in(db_path):
+    repo = await Repository.open(db_path)
+    wita = ZoneInfo("Asia/Makassar")
+    # 10:00 WITA is 02:00 UTC: older than the cut-off at 03:00 UTC, though its text sorts after.
+    await repo.record_unanswered(
+        "lama", "id", "fallback", None, 0.1, NOW.replace(hour=2).astimezone(wita)
+    )
+    await repo.record_unanswered("baru", "id", "fallback", None, 0.1, NOW.replace(hour=4))
+    keep = Retention(unanswered=timedelta(hours=1))
+    pruned = await repo.prune(NOW.replace(hour=4), keep)
+    assert pruned["unanswered questions"] == 1
+    assert [q.text for q in await repo.unanswered()] == ["baru"]
+    await repo.close()
+
+
+async def test_days_of_the_figures_begin_at_midnight_in_the_bots_zone(db_path):
+    repo = await Repository.open(db_path, ZoneInfo("Asia/Makassar"))
+    late_evening_utc = datetime(2020, 2, 15, 17, 0, tzinfo=UTC)  # 16 February, 01:00 WITA
+    await repo.seen_user(11, "id", late_evening_utc)
+    await repo.enqueue(11, 11, "reminder", "k", "reminder:x", late_evening_utc.timestamp())
+    await repo.mark_sent(
+        [row.id for row in await repo.claim_due(late_evening_utc.timestamp(), 5)],
+        late_evening_utc.timestamp(),
+    )
+    assert await repo.people_by_day(None) == [("2020-02-16", 1, 1)]
+    assert await repo.messages_by_day(None) == [("2020-02-16", 1, 1, 0, 0)]
+    await repo.close()
+
+
+async def test_both_engines_migrate_to_the_same_tables_columns_and_indexes(tmp_path, postgres_url):
+    for where in (tmp_path / "sensus.db", postgres_url):
+        await (await Repository.open(where)).close()
+    sqlite, pg = tmp_path / "sensus.db", postgres_url
+    assert postgres.tables(pg) == postgres.tables(sqlite)
+    for table in postgres.tables(sqlite):
+        assert postgres.columns(pg, table) == postgres.columns(sqlite, table), table
+    assert postgres.indexes(pg) == postgres.indexes(sqlite)
