@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from offline.fake_telegram import TOKEN, FakeTelegram
 from storage.engine import Location, PostgresUrl
-from tests import databases as postgres
+from tests import databases
 from tests.harness import RunningBot, run_bot
 from tests.privacy_scan import PrivacyScan
 
@@ -81,8 +81,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def db_engine(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgresql`` (skipped without SENSUS_TEST_POSTGRES)."""
     engine = str(request.param)
-    if engine == "postgresql" and not postgres.SERVER:
-        pytest.skip(postgres.NOT_SET)
+    if engine == "postgresql" and not databases.SERVER:
+        pytest.skip(databases.NOT_SET)
     return engine
 
 
@@ -90,8 +90,8 @@ def db_engine(request: pytest.FixtureRequest) -> str:
 def postgres_schemas() -> Iterator[None]:
     """The PostgreSQL schemas tests empty and pass on are dropped at the end."""
     yield
-    if postgres.SERVER:
-        postgres.drop_recycled()
+    if databases.SERVER:
+        databases.drop_recycled()
 
 
 @pytest.fixture
@@ -100,21 +100,21 @@ def db_path(db_engine: str, tmp_path: Path, postgres_schemas: None) -> Iterator[
     if db_engine == "sqlite":
         yield tmp_path / "sensus.db"
         return
-    with postgres.empty_schema(tmp_path) as url:
+    with databases.empty_schema(tmp_path) as url:
         yield url
 
 
 @pytest.fixture
 def postgres_url(tmp_path: Path) -> Iterator[PostgresUrl]:
-    """An empty PostgreSQL schema of its own (skipped without SENSUS_TEST_POSTGRES)."""
-    if not postgres.SERVER:
-        pytest.skip(postgres.NOT_SET)
-    with postgres.fresh_schema(tmp_path) as url:
+    """A new PostgreSQL schema, not migrated yet (skipped without SENSUS_TEST_POSTGRES)."""
+    if not databases.SERVER:
+        pytest.skip(databases.NOT_SET)
+    with databases.fresh_schema(tmp_path) as url:
         yield url
 
 
 @pytest.fixture
-def settings(telegram: FakeTelegram, db_path: Path) -> Settings:
+def settings(telegram: FakeTelegram, db_path: Location) -> Settings:
     """Settings pointing at the fake server and a temporary database."""
     return Settings(
         token=TOKEN, api_url=telegram.url, database=db_path, admins=frozenset({ADMIN_ID})

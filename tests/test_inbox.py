@@ -73,8 +73,8 @@ def test_near_duplicates_are_grouped_per_language(bot: RunningBot):
     assert near_duplicates(questions, normaliser) == [[0, 1, 4], [2], [3]]
 
 
-async def test_a_question_is_decided_once_and_skipping_teaches_nothing(tmp_path: Path):
-    repository = await Repository.open(tmp_path / "s.db")
+async def test_a_question_is_decided_once_and_skipping_teaches_nothing(db_path):
+    repository = await Repository.open(db_path)
     now = datetime(2020, 2, 20, tzinfo=UTC)
     for text in ("harga beras 1234567890", "harga beras"):
         await repository.record_unanswered(text, "id", "fallback", None, 0.1, now)

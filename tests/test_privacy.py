@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import stat
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -415,12 +416,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def test_the_suite_wide_scan_reads_what_a_postgresql_test_left(tmp_path):
+def test_the_suite_wide_scan_reads_what_a_postgresql_test_left():
     if not databases.SERVER:
         pytest.skip(databases.NOT_SET)
-    with databases.empty_schema(tmp_path) as url:
-        rows(url, "CREATE TABLE notes (text TEXT)")
-        rows(url, "INSERT INTO notes VALUES (?)", ("nik saya 5371 0145 0190 0001",))
-    scan = PrivacyScan()
-    scan.record({"message": {"text": f"nik {NIK}"}})
-    assert [finding.endswith(NIK) for finding in scan.findings(tmp_path)] == [True]
+    # Outside the suite's folder: this leak is planted, the suite-wide scan must not see it.
+    with tempfile.TemporaryDirectory() as folder:
+        with databases.empty_schema(Path(folder)) as url:
+            rows(url, "CREATE TABLE notes (text TEXT)")
+            rows(url, "INSERT INTO notes VALUES (?)", ("nik saya 5371 0145 0190 0001",))
+        scan = PrivacyScan()
+        scan.record({"message": {"text": f"nik {NIK}"}})
+        assert [finding.endswith(NIK) for finding in scan.findings(Path(folder))] == [True]

@@ -11,7 +11,7 @@ from bot.domain.retention import Retention
 from storage import Repository, StorageError
 from storage.engine import PostgresUrl
 from storage.repository import migrations
-from tests import databases as postgres
+from tests import databases
 
 NOW = datetime(2020, 2, 15, 8, 0, tzinfo=UTC)
 BIG_ID = 7_000_000_001  # Telegram ids exceed 2^31
@@ -44,7 +44,7 @@ async def test_workers_starting_together_on_a_new_schema_migrate_it_once(postgre
     for repo in repos:
         await repo.close()
     assert versions == {migrations()[-1][0]}
-    assert postgres.versions_recorded(postgres_url) == [migrations()[-1][0]]
+    assert databases.versions_recorded(postgres_url) == [migrations()[-1][0]]
 
 
 async def test_two_workers_never_claim_the_same_message(postgres_url):
@@ -114,7 +114,7 @@ async def test_delete_user_removes_the_row(db_path):
 
 async def test_a_database_from_a_newer_version_is_refused(db_path):
     await (await Repository.open(db_path)).close()
-    postgres.set_version(db_path, 999)
+    databases.set_version(db_path, 999)
     with pytest.raises(StorageError, match="newer than this sensus-bot"):
         await Repository.open(db_path)
 
@@ -172,7 +172,7 @@ async def test_both_engines_migrate_to_the_same_tables_columns_and_indexes(tmp_p
     for where in (tmp_path / "sensus.db", postgres_url):
         await (await Repository.open(where)).close()
     sqlite, pg = tmp_path / "sensus.db", postgres_url
-    assert postgres.tables(pg) == postgres.tables(sqlite)
-    for table in postgres.tables(sqlite):
-        assert postgres.columns(pg, table) == postgres.columns(sqlite, table), table
-    assert postgres.indexes(pg) == postgres.indexes(sqlite)
+    assert databases.tables(pg) == databases.tables(sqlite)
+    for table in databases.tables(sqlite):
+        assert databases.columns(pg, table) == databases.columns(sqlite, table), table
+    assert databases.indexes(pg) == databases.indexes(sqlite)
