@@ -315,6 +315,9 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
     return 0
 
 
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
 def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
     """The webhook options, checked: both or neither, an https URL, HOST:PORT."""
     if url is None and listen is None:
@@ -322,8 +325,10 @@ def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
     if url is None or listen is None:
         raise ConfigError("--webhook", "--webhook URL and --listen HOST:PORT go together")
     parsed = urlparse(url)
-    if parsed.scheme != "https" or not parsed.netloc:
+    if parsed.scheme != "https" or not parsed.hostname:
         raise ConfigError("--webhook", f"Telegram only calls https URLs, not {url!r}")
+    if (parsed.port or 443) not in WEBHOOK_PORTS:
+        raise ConfigError("--webhook", "Telegram only calls ports 443, 80, 88 and 8443")
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError("--listen", f"expected HOST:PORT such as 127.0.0.1:8443, not {listen!r}")

@@ -12,7 +12,9 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import TelegramError
 
+from bot.config import ConfigError
 from bot.context import AnyApplication
 
 log = logging.getLogger(__name__)
@@ -92,9 +94,12 @@ async def serve(
     site = web.TCPSite(runner, host, port)
     await site.start()
     try:
-        await application.bot.set_webhook(
-            url, secret_token=server.secret.decode(), allowed_updates=Update.ALL_TYPES
-        )
+        try:
+            await application.bot.set_webhook(
+                url, secret_token=server.secret.decode(), allowed_updates=Update.ALL_TYPES
+            )
+        except TelegramError as error:
+            raise ConfigError("--webhook", f"Telegram refused it: {error.message}") from None
         log.info("serving the webhook on %s:%d", host, port)
         await stop.wait()
         log.info("stopping: finishing the updates in flight")

@@ -51,6 +51,10 @@ def test_webhook_options_are_checked_in_plain_words(tmp_path):
         (["--webhook", "https://a.id/hook"], "--webhook URL and --listen HOST:PORT go together"),
         (["--webhook", "http://a.id/hook", "--listen", "0.0.0.0:8443"], "only calls https"),
         (["--webhook", "https://a.id/hook", "--listen", "8443"], "expected HOST:PORT"),
+        (
+            ["--webhook", "https://a.id:8080/hook", "--listen", "127.0.0.1:8443"],
+            "Telegram only calls ports 443, 80, 88 and 8443",
+        ),
     ]:
         result = run_cli("run", *args, env=env, check=False)
         assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -125,3 +125,19 @@ async def test_sigterm_finishes_the_update_in_flight_and_exits_0(
     assert worker.process.returncode == 0, stderr.decode()
     assert SECRET not in stderr.decode()
     assert telegram.api.webhook["url"] == PUBLIC  # other workers still serve it
+
+
+async def test_a_webhook_telegram_refuses_stops_the_start_in_one_line(
+    telegram: FakeTelegram, tmp_path: Path
+):
+    telegram.fail("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host")
+    listen = f"127.0.0.1:{free_port()}"
+    process = await start_bot_process(
+        telegram.url, tmp_path / "sensus.db", "--webhook", PUBLIC, "--listen", listen
+    )
+    async with asyncio.timeout(60):
+        _, stderr = await process.communicate()
+    assert process.returncode == 2
+    assert stderr.decode().splitlines() == [
+        "sensus-bot: error: --webhook: Telegram refused it: Bad webhook: failed to resolve host"
+    ]
