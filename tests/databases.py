@@ -98,21 +98,24 @@ def give_back(schema: str, keep_texts_in: Path) -> None:
     if "schema_version" in tables and _version(schema) == migrations("postgresql")[-1][0]:
         tables.remove("schema_version")
         try:
-            _empty(schema, tables)
-            _recycled.append(schema)
-            return
+            if _empty(schema, tables):
+                _recycled.append(schema)
+                return
         except psycopg.errors.LockNotAvailable:
             pass
     drop_schema(schema)
 
 
-def _empty(schema: str, tables: list[str]) -> None:
+def _empty(schema: str, tables: list[str]) -> bool:
     """Delete every row (referring tables first) and restart the identity sequences, in one
-    round trip: for these small tables far quicker than TRUNCATE, which makes new files."""
+    round trip: for these small tables far quicker than TRUNCATE, which makes new files.
+    False (nothing done) if a test made tables of its own there."""
     global _layout  # noqa: PLW0603 (every recycled schema has the latest layout)
     if _layout is None:
         _layout = _layout_of(schema, tables)
     order, sequences = _layout
+    if sorted(order) != sorted(tables):
+        return False
     # lock_timeout: a connection left mid-write makes this fail, and the schema is dropped
     statements: list[sql.Composable] = [sql.SQL("SET LOCAL lock_timeout = '2s'")]
     statements += [sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, t)) for t in order]
@@ -122,6 +125,7 @@ def _empty(schema: str, tables: list[str]) -> None:
     ]
     with admin().transaction():
         admin().execute(sql.SQL("; ").join(statements))
+    return True
 
 
 _layout: tuple[list[str], list[str]] | None = None
@@ -145,7 +149,9 @@ def _layout_of(schema: str, tables: list[str]) -> tuple[list[str], list[str]]:
     }
     order: list[str] = []
     while len(order) < len(tables):
-        order += [t for t in sorted(tables) if t not in order and referring[t] <= set(order)]
+        ready = [t for t in sorted(tables) if t not in order and referring[t] <= set(order)]
+        assert ready, f"foreign keys in a circle among {tables}"
+        order += ready
     sequences = (
         admin()
         .execute(

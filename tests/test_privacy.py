@@ -421,7 +421,7 @@ def test_the_suite_wide_scan_reads_what_a_postgresql_test_left():
         pytest.skip(databases.NOT_SET)
     # Outside the suite's folder: this leak is planted, the suite-wide scan must not see it.
     with tempfile.TemporaryDirectory() as folder:
-        with databases.empty_schema(Path(folder)) as url:
+        with databases.fresh_schema(Path(folder)) as url:  # dropped afterwards
             rows(url, "CREATE TABLE notes (text TEXT)")
             rows(url, "INSERT INTO notes VALUES (?)", ("nik saya 5371 0145 0190 0001",))
         scan = PrivacyScan()
