@@ -27,14 +27,18 @@ from bot.outbox.rendering import render
 from bot.outbox.sender import Sender
 from bot.processing import ChatOrderedUpdateProcessor
 from bot.services import Services
+from bot.webhook import WebhookServer, serve
 from storage import Repository
+from storage.updates import CALENDAR, REVIEWED_EXAMPLES
 
 log = logging.getLogger(__name__)
 
 # Token used where no Telegram is involved (the terminal shell).
 OFFLINE_TOKEN = "0:offline"
-WATCHER_KEY = "calendar-watcher"
-CALENDAR_POLL = 30.0  # seconds between looks for a calendar applied from the command line
+WATCHER_KEY = "change-watcher"
+# Seconds between looks for shared state another process changed: a calendar applied from
+# the command line, examples staff reviewed on another worker.
+CHANGE_POLL = 2.0
 PRUNER_KEY = "pruner"
 PRUNE_EVERY = 24 * 3600.0  # seconds between prunings of what is kept no longer (and at start)
 
@@ -47,6 +51,15 @@ def build_application(
     request: BaseRequest | None = None,
 ) -> AnyApplication:
     """Build the Application with every handler registered; resources open in post_init."""
+    i18n = i18n or load_i18n(settings.locales_dir)
+    services = Services(
+        settings=settings,
+        i18n=i18n,
+        clock=clock or clock_at(settings.now),
+        faq=FaqEngine.load(settings.locales_dir, i18n.codes),
+        guide=load_guide(settings.locales_dir, i18n.codes),
+        configured_calendar=load_calendar(settings.calendar_path),
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token or OFFLINE_TOKEN)
@@ -59,7 +72,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=SensusContext))
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .concurrent_updates(ChatOrderedUpdateProcessor(lambda: services.repo, services.clock))
         .post_init(open_services)
         .post_stop(stop_background)
         .post_shutdown(close_services)
@@ -67,15 +80,7 @@ def build_application(
     builder = builder.request(request or AiohttpRequest(connections=64))
     builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
     application: AnyApplication = builder.build()
-    i18n = i18n or load_i18n(settings.locales_dir)
-    application.bot_data[SERVICES_KEY] = Services(
-        settings=settings,
-        i18n=i18n,
-        clock=clock or clock_at(settings.now),
-        faq=FaqEngine.load(settings.locales_dir, i18n.codes),
-        guide=load_guide(settings.locales_dir, i18n.codes),
-        configured_calendar=load_calendar(settings.calendar_path),
-    )
+    application.bot_data[SERVICES_KEY] = services
     handlers.register(application)
     return application
 
@@ -85,7 +90,9 @@ async def open_services(application: AnyApplication) -> None:
     force, start the sender (post_init)."""
     services = services_of(application)
     settings = services.settings
-    services.use_repository(await Repository.open(settings.db_path, settings.timezone))
+    services.use_repository(
+        await Repository.open(settings.database, settings.timezone, settings.db_pool_size)
+    )
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)
@@ -100,7 +107,9 @@ async def open_services(application: AnyApplication) -> None:
     )
     await sender.start()
     services.sender = sender
-    application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
+    application.bot_data[WATCHER_KEY] = asyncio.create_task(
+        watch_changes(services, await services.repo.change_markers())
+    )
     application.bot_data[PRUNER_KEY] = asyncio.create_task(prune_daily(services))
     await publish_commands(application.bot, services.i18n)
     log.info("sensus-bot started as @%s", application.bot.username)
@@ -137,14 +146,21 @@ async def refresh_calendar(services: Services) -> None:
         log.info("calendar in force: revision %s", revision)
 
 
-async def watch_calendar(services: Services) -> None:
-    """Follow calendar revisions applied with `sensus-bot calendar apply` while running."""
+async def watch_changes(services: Services, seen: dict[str, int]) -> None:
+    """Follow what other processes change while this one runs: a calendar applied (with
+    `sensus-bot calendar apply` or on another worker), examples staff reviewed on another
+    worker. One small read every CHANGE_POLL seconds; the work only when a marker moved."""
     while True:
-        await asyncio.sleep(CALENDAR_POLL)
+        await asyncio.sleep(CHANGE_POLL)
         try:
-            await refresh_calendar(services)
+            markers = await services.repo.change_markers()
+            if markers.get(CALENDAR) != seen.get(CALENDAR):
+                await refresh_calendar(services)
+            if markers.get(REVIEWED_EXAMPLES) != seen.get(REVIEWED_EXAMPLES):
+                await services.learn_reviewed()
+            seen = markers
         except Exception:
-            log.exception("could not refresh the calendar")
+            log.exception("could not follow the changes of other processes; trying again")
 
 
 async def prune_daily(services: Services) -> None:
@@ -201,13 +217,13 @@ class Webhook:
 
 
 def run_webhook(application: Application, webhook: Webhook, secret: str) -> None:  # type: ignore[type-arg]
-    """Serve Telegram's webhook calls until SIGINT/SIGTERM; calls without ``secret`` in the
-    X-Telegram-Bot-Api-Secret-Token header are refused (403) by python-telegram-bot."""
-    application.run_webhook(
-        listen=webhook.listen,
-        port=webhook.port,
-        url_path=webhook.path,
-        webhook_url=webhook.url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    """Serve Telegram's webhook calls until SIGINT/SIGTERM (bot/webhook.py): calls without
+    ``secret`` in the X-Telegram-Bot-Api-Secret-Token header are refused (403), the others
+    answered once their update was processed."""
+
+    async def main() -> None:
+        async with running(application, poll=False):
+            server = WebhookServer(application, webhook.path, secret)
+            await serve(application, server, webhook.url, webhook.listen, webhook.port)
+
+    asyncio.run(main())

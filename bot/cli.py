@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import bot
-from bot.app import CALENDAR_POLL, Webhook, build_application, run_polling, run_webhook
+from bot.app import CHANGE_POLL, Webhook, build_application, run_polling, run_webhook
 from bot.config import ConfigError, Settings, load_settings, parse_moment, read_text
 from bot.doctor import FAIL, diagnose, reach_bot_api
 from bot.domain.assistant import THRESHOLDS_FILE, FaqEngine, Reader, Reply
@@ -53,8 +53,10 @@ from bot.texts import Project as TranslationProject
 from bot.translate import ImportProblems, add_language, apply, export_csv, plan_import
 from bot.translate import summary as import_summary
 from storage import Repository, StorageError
+from storage.engine import Location, PostgresUrl, exists, location
 from storage.instance import single_instance
 from storage.repository import UnansweredQuestion
+from storage.transfer import copy_tables, prepare_target, snapshot, source_version
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,6 +149,17 @@ def parser() -> argparse.ArgumentParser:
         "file", type=Path, help="a calendar TOML file, e.g. bot/calendars/sp2020-revisi.toml"
     )
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    migrate = commands.add_parser("migrate", help="move the database to another engine")
+    migrate_commands = migrate.add_subparsers(
+        dest="migrate_command", metavar="ACTION", required=True
+    )
+    to_postgres = migrate_commands.add_parser(
+        "sqlite-to-postgres",
+        help="copy an SQLite database (even while the bot runs on it) into an empty PostgreSQL"
+        " database or schema, and verify every table",
+    )
+    to_postgres.add_argument("source", type=Path, help="the SQLite file, e.g. sensus.db")
+    to_postgres.add_argument("target", help="postgresql://USER@HOST/DATABASE (empty)")
     add_i18n_commands(commands)
     return root
 
@@ -260,6 +273,8 @@ def dispatch(argv: Sequence[str] | None) -> int:
             return i18n_command(settings, args)
         if args.command == "stats":
             return asyncio.run(stats_command(settings, args))
+        if args.command == "migrate":
+            return migrate_command(args.source, args.target)
     except (ConfigError, StorageError, CalendarError) as error:
         return fail(str(error))
     except KeyboardInterrupt:
@@ -288,10 +303,17 @@ def fail(message: str) -> int:
 def run(settings: Settings, webhook: Webhook | None) -> int:
     """Long polling, or a webhook server, until SIGINT/SIGTERM."""
     token = settings.require_token()
+    if webhook and isinstance(settings.database, PostgresUrl) and not settings.webhook_secret:
+        # Each worker would set a random secret of its own and refuse Telegram's calls
+        # made with another worker's.
+        raise ConfigError(
+            "SENSUS_WEBHOOK_SECRET",
+            "webhook workers on PostgreSQL share one webhook: set the same secret for each",
+        )
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
     setup_logging(settings.log_level, secrets=[token, secret])
-    with single_instance(settings.db_path):
-        asyncio.run(check_database(settings.db_path))
+    with single_instance(settings.database):
+        asyncio.run(check_database(settings.database))
         asyncio.run(reach_bot_api(settings))
         application = build_application(settings)
         if webhook is None:
@@ -301,6 +323,9 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
     return 0
 
 
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
 def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
     """The webhook options, checked: both or neither, an https URL, HOST:PORT."""
     if url is None and listen is None:
@@ -308,8 +333,10 @@ def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
     if url is None or listen is None:
         raise ConfigError("--webhook", "--webhook URL and --listen HOST:PORT go together")
     parsed = urlparse(url)
-    if parsed.scheme != "https" or not parsed.netloc:
+    if parsed.scheme != "https" or not parsed.hostname:
         raise ConfigError("--webhook", f"Telegram only calls https URLs, not {url!r}")
+    if (parsed.port or 443) not in WEBHOOK_PORTS:
+        raise ConfigError("--webhook", "Telegram only calls ports 443, 80, 88 and 8443")
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError("--listen", f"expected HOST:PORT such as 127.0.0.1:8443, not {listen!r}")
@@ -319,7 +346,7 @@ def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
 def shell(settings: Settings, args: argparse.Namespace) -> int:
     """The offline terminal chat."""
     setup_logging("WARNING")
-    asyncio.run(check_database(settings.db_path))
+    asyncio.run(check_database(settings.database))
     asyncio.run(
         run_shell(
             # Staff try languages here that residents are not offered yet.
@@ -335,18 +362,18 @@ def shell(settings: Settings, args: argparse.Namespace) -> int:
 def faq_command(settings: Settings, args: argparse.Namespace) -> int:
     """``faq ask`` and ``faq eval``: the matcher without Telegram."""
     if args.faq_command == "unanswered":
-        for kept in asyncio.run(unanswered_questions(settings.db_path, args.limit)):
+        for kept in asyncio.run(unanswered_questions(settings.database, args.limit)):
             record = asdict(kept) | {"asked_at": kept.asked_at.isoformat()}
             print(json.dumps(record, ensure_ascii=False))
         return 0
     if args.faq_command == "examples":
-        return export_examples(settings.db_path, args.file)
+        return export_examples(settings.database, args.file)
     i18n = load_i18n(settings.locales_dir)
     engine = FaqEngine.load(settings.locales_dir, i18n.codes)
     if args.faq_command == "eval":
         reviewed: list[Example] = []
-        if args.cv is not None and settings.db_path.exists():
-            reviewed = asyncio.run(reviewed_examples(settings.db_path))
+        if args.cv is not None and exists(settings.database):
+            reviewed = asyncio.run(reviewed_examples(settings.database))
         return faq_eval(engine, args, settings.locales_dir, engine.learnable(reviewed))
     lang = args.lang or settings.default_lang
     if lang not in i18n.languages:
@@ -439,9 +466,9 @@ def show_report(report: Report, misses: bool) -> int:
 async def calendar_in_force(settings: Settings) -> Calendar:
     """The calendar staff applied in the database, else the configured one (as the bot)."""
     configured = load_calendar(settings.calendar_path)
-    if not settings.db_path.is_file():
+    if not exists(settings.database):
         return configured
-    repository = await open_database(settings.db_path)
+    repository = await open_database(settings.database)
     try:
         return (await active_calendar(repository, configured))[0]
     finally:
@@ -450,7 +477,7 @@ async def calendar_in_force(settings: Settings) -> Calendar:
 
 async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
     """``calendar show`` and ``calendar apply FILE``."""
-    repository = await open_database(settings.db_path)
+    repository = await open_database(settings.database)
     try:
         configured = load_calendar(settings.calendar_path)
         current, revision = await active_calendar(repository, configured)
@@ -483,7 +510,7 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"applied as revision {applied.revision_id}: {applied.report.planned} reminders "
             f"planned, {applied.report.cancelled} cancelled; a running bot follows within "
-            f"{int(CALENDAR_POLL)} s"
+            f"{int(CHANGE_POLL)} s"
         )
         return 0
     finally:
@@ -492,7 +519,7 @@ async def calendar_command(settings: Settings, args: argparse.Namespace) -> int:
 
 async def broadcast_command(settings: Settings, args: argparse.Namespace) -> int:
     """``broadcast --text-file F --to AUDIENCE`` queues for a running bot; ``status`` reports."""
-    repository = await open_database(settings.db_path)
+    repository = await open_database(settings.database)
     try:
         if args.action == "status":
             for item in await repository.recent_broadcasts():
@@ -625,11 +652,13 @@ def i18n_status(project: TranslationProject, require: str | None) -> int:
 
 def backup_command(settings: Settings, target: Path) -> int:
     """``backup FILE``: an online copy of the database (SQLite's backup API)."""
-    if not settings.db_path.is_file():
-        return fail(f"SENSUS_DB: no database at {settings.db_path}")
+    if isinstance(settings.database, PostgresUrl):
+        return fail("SENSUS_DB is a PostgreSQL database: use pg_dump (or pg_basebackup) for it")
+    if not settings.database.is_file():
+        return fail(f"SENSUS_DB: no database at {settings.database}")
     if target.is_dir():
         return fail(f"{target} is a folder; give the backup a file name, e.g. {target}/sensus.db")
-    live = settings.db_path.resolve()
+    live = settings.database.resolve()
     if target.resolve() in (
         live,
         live.with_name(live.name + "-wal"),
@@ -638,14 +667,28 @@ def backup_command(settings: Settings, target: Path) -> int:
         return fail("the backup must go to another file than SENSUS_DB and its -wal/-shm files")
 
     async def copy() -> None:
-        repository = await open_database(settings.db_path)
+        repository = await open_database(settings.database)
         try:
             await repository.backup(target)
         finally:
             await repository.close()
 
     asyncio.run(copy())
-    print(f"backed up {settings.db_path} to {target} ({target.stat().st_size:,} bytes)")
+    print(f"backed up {settings.database} to {target} ({target.stat().st_size:,} bytes)")
+    return 0
+
+
+def migrate_command(source: Path, target_setting: str) -> int:
+    """``migrate sqlite-to-postgres SRC DSN``: copy, verify, one line per table."""
+    target = location(target_setting)
+    if not isinstance(target, PostgresUrl):
+        return fail(f"{target_setting}: not a postgresql:// URL")
+    with snapshot(source) as copy:
+        version = source_version(copy)
+        asyncio.run(prepare_target(target, version))
+        for table in copy_tables(copy, target):
+            print(f"{table.name}: {table.rows:,} rows, checksum {table.checksum} on both sides")
+    print(f"copied {source} into {target} at schema version {version}; set SENSUS_DB to it")
     return 0
 
 
@@ -669,10 +712,10 @@ async def show_progress(repository: Repository, broadcast_id: int) -> None:
         await asyncio.sleep(1)
 
 
-def export_examples(db_path: Path, target: Path) -> int:
+def export_examples(db_path: Location, target: Path) -> int:
     """``faq examples export FILE``: the reviewed examples, by language, in the content
     files' format plus their language."""
-    if not db_path.exists():
+    if not exists(db_path):
         return fail(f"SENSUS_DB: {db_path} does not exist")
     lines = [
         json.dumps({"q": e.question, "topic": e.topic, "lang": e.lang}, ensure_ascii=False)
@@ -686,7 +729,7 @@ def export_examples(db_path: Path, target: Path) -> int:
     return 0
 
 
-async def reviewed_examples(path: Path) -> list[Example]:
+async def reviewed_examples(path: Location) -> list[Example]:
     """The reviewed examples stored in the database, by language."""
     repository = await open_database(path)
     try:
@@ -696,7 +739,7 @@ async def reviewed_examples(path: Path) -> list[Example]:
     return [Example(e.question, e.topic, e.lang, f"reviewed:{e.id}") for e in stored]
 
 
-async def unanswered_questions(path: Path, limit: int) -> list[UnansweredQuestion]:
+async def unanswered_questions(path: Location, limit: int) -> list[UnansweredQuestion]:
     """Read the stored unanswered questions."""
     repository = await open_database(path)
     try:
@@ -714,7 +757,7 @@ async def stats_command(settings: Settings, args: argparse.Namespace) -> int:
     now = clock_at(settings.now).now()
     faq, guide = load_faq(locales, i18n.codes), load_guide(locales, i18n.codes)
     naming = Naming(t, i18n, faq, guide, calendar, now)
-    repository = await open_database(settings.db_path, settings.timezone)
+    repository = await open_database(settings.database, settings.timezone)
     try:
         figures = await collect(repository, args.view, args.period, now, settings.timezone, naming)
     finally:
@@ -732,7 +775,7 @@ async def stats_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def open_database(path: Path, zone: tzinfo = UTC) -> Repository:
+async def open_database(path: Location, zone: tzinfo = UTC) -> Repository:
     """Open the database, naming the setting in any error."""
     try:
         return await Repository.open(path, zone)
@@ -740,7 +783,7 @@ async def open_database(path: Path, zone: tzinfo = UTC) -> Repository:
         raise StorageError(f"SENSUS_DB: {error}") from None
 
 
-async def check_database(path: Path) -> None:
+async def check_database(path: Location) -> None:
     """Open, migrate and check the database once, so a bad path or a damaged file fails
     before anything starts."""
     repository = await open_database(path)

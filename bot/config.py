@@ -15,6 +15,7 @@ from limits import RateLimitItem, parse
 from bot.domain.calendar import CalendarError, load_calendar, shipped_calendar_path
 from bot.domain.retention import Retention
 from bot.i18n import LOCALES_DIR, load_languages
+from storage.engine import Location, location
 
 DEFAULT_API_URL = "https://api.telegram.org"
 # What is pruned after SENSUS_KEEP_<KIND>_DAYS days (fields of Retention).
@@ -39,6 +40,7 @@ SETTING_NAMES = (
     "SENSUS_FLOOD_INLINE_LIMIT",
     "SENSUS_WEBHOOK_SECRET",
     "SENSUS_LOCALES",
+    "SENSUS_DB_POOL_SIZE",
     "SENSUS_PICKER_THRESHOLD",
     "SENSUS_OFFICE_HOURS",
     "SENSUS_TICKET_RESHOW",
@@ -60,7 +62,10 @@ class Settings:
 
     token: str | None = None
     api_url: str = DEFAULT_API_URL
-    db_path: Path = Path("sensus.db")
+    # SENSUS_DB: an SQLite file (Path), or a PostgreSQL database (PostgresUrl, ``str()`` masks
+    # its password); storage.Repository.open takes either.
+    database: Location = Path("sensus.db")
+    db_pool_size: int = 5  # PostgreSQL connections per process
     admins: frozenset[int] = field(default_factory=frozenset)
     default_lang: str = "id"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
@@ -138,7 +143,8 @@ def load_settings(
     return Settings(
         token=values.get("TELEGRAM_BOT_TOKEN"),
         api_url=_api_url(values.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
-        db_path=Path(values.get("SENSUS_DB", "sensus.db")),
+        database=location(values.get("SENSUS_DB", "sensus.db")),
+        db_pool_size=_pool_size(values.get("SENSUS_DB_POOL_SIZE", "5")),
         admins=_admins(values.get("SENSUS_ADMINS", "")),
         default_lang=_language(values.get("SENSUS_DEFAULT_LANG", "id"), known_languages),
         timezone=timezone,
@@ -160,6 +166,12 @@ def load_settings(
         ticket_reshow=_ticket_reshow(values.get("SENSUS_TICKET_RESHOW", "4")),
         retention=_retention(values),
     )
+
+
+def _pool_size(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 100:
+        raise ConfigError("SENSUS_DB_POOL_SIZE", f"{value!r} is not a number from 1 to 100")
+    return int(value)
 
 
 def _locales(value: str | None) -> Path:

@@ -4,7 +4,6 @@ API, and say in plain words what is wrong."""
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
@@ -16,6 +15,8 @@ from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import SOURCE_LANGUAGE, load_i18n
 from bot.texts import coverage, translation_project
+from storage.database import inspect_postgres
+from storage.engine import DatabaseError, Location, PostgresUrl, one_line
 from storage.repository import inspect_file, migrations
 
 OK, WARN, FAIL = "✓", "!", "✗"
@@ -43,17 +44,23 @@ def check_settings(settings: Settings) -> Iterator[Finding]:
         yield Finding(WARN, "settings", "SENSUS_ADMINS is empty: nobody can appoint staff")
 
 
-def check_database(path: Path) -> Finding:
+def check_database(path: Location) -> Finding:
     """The database opens read-only, is intact, and its schema is one this version knows."""
     latest = migrations()[-1][0]
-    if not path.exists():
+    if isinstance(path, PostgresUrl):
+        try:
+            state = inspect_postgres(path)
+        except DatabaseError as error:
+            return Finding(FAIL, "database", f"cannot use {path}: {one_line(error)}")
+    elif not path.exists():
         if path.parent.is_dir():
             return Finding(OK, "database", f"{path} does not exist yet; the bot creates it")
         return Finding(FAIL, "database", f"folder {path.parent} does not exist")
-    try:
-        state = inspect_file(path)
-    except sqlite3.Error as error:
-        return Finding(FAIL, "database", f"{path} is not a usable SQLite database ({error})")
+    else:
+        try:
+            state = inspect_file(path)
+        except sqlite3.Error as error:
+            return Finding(FAIL, "database", f"{path} is not a usable SQLite database ({error})")
     version, users = state.version, state.users
     if version > latest:
         return Finding(
@@ -164,7 +171,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
     """Every check, in the order a newcomer would fix them."""
     return [
         *check_settings(settings),
-        check_database(settings.db_path),
+        check_database(settings.database),
         *check_languages(settings),
         *check_content(settings),
         await check_bot_api(settings),

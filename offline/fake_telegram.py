@@ -190,7 +190,9 @@ class FakeTelegram:
                 return web.json_response(flood.payload(), status=429)
             if method == "getUpdates" and self.api.webhook:
                 raise BotApiError(
-                    409, "Conflict: can't use getUpdates method while webhook is active"
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active;"
+                    " use deleteWebhook to delete the webhook first",
                 )
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)

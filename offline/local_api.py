@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.telegram_text import (
     Refused,
@@ -118,6 +119,18 @@ class BotApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+WEBHOOK_PORTS = (80, 88, 443, 8443)  # the only ports Telegram calls a webhook on
+UPDATE_KINDS = {
+    "message", "edited_message", "channel_post", "edited_channel_post",
+    "business_connection", "business_message", "edited_business_message",
+    "deleted_business_messages", "message_reaction", "message_reaction_count",
+    "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
+    "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
+    "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost", "managed_bot",
+    "guest_message",
+}  # fmt: skip
 
 
 def bad_request(description: str) -> BotApiError:
@@ -311,9 +324,27 @@ class LocalBotApi:
         return self.bot_user
 
     def _m_setwebhook(self, params: dict[str, Any]) -> Any:
-        if not str(params.get("url", "")).startswith("https://"):
+        url = str(params.get("url", ""))
+        if not url:  # Telegram: an empty URL removes the webhook
+            self.webhook = {}
+            return True
+        parsed = urlsplit(url)
+        if parsed.scheme != "https" or not parsed.hostname:
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-        self.webhook = dict(params)
+        if (parsed.port or 443) not in WEBHOOK_PORTS:
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        connections = int(params.get("max_connections", 40))
+        if not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        allowed = params.get("allowed_updates")
+        if allowed is not None and not set(allowed) <= UPDATE_KINDS:
+            raise bad_request("bad webhook: unknown update type in allowed_updates")
+        self.webhook = dict(params) | {"max_connections": connections}
         return True
 
     def _m_deletewebhook(self, params: dict[str, Any]) -> Any:
@@ -321,11 +352,16 @@ class LocalBotApi:
         return True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook.get("url", ""),
             "has_custom_certificate": False,
             "pending_update_count": 0,
         }
+        if self.webhook:  # the secret is never shown back
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook.get("allowed_updates") is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
 
     def _m_logout(self, params: dict[str, Any]) -> Any:
         return True

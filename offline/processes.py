@@ -12,10 +12,11 @@ from bot.outbox import content
 from bot.outbox.content import pack
 from offline.fake_telegram import TOKEN
 from storage import Repository
+from storage.engine import Location, setting
 
 
 async def start_bot_process(
-    api_url: str, db: Path, *args: str, **settings: str
+    api_url: str, db: Location, *args: str, **settings: str
 ) -> asyncio.subprocess.Process:
     """``sensus-bot run ARGS`` in a child process against ``api_url`` with ``db`` and
     ``settings`` (SENSUS_* names); stderr is piped, for the test to show on failure."""
@@ -26,14 +27,14 @@ async def start_bot_process(
         "bot.cli",
         "run",
         *args,
-        env=env | {"SENSUS_DB": str(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
-        cwd=db.parent,
+        env=env | {"SENSUS_DB": setting(db), "SENSUS_LOG_LEVEL": "WARNING"} | settings,
+        cwd=db.parent if isinstance(db, Path) else None,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def seed_broadcast(db: Path, people: Iterable[int], groups: Iterable[int] = ()) -> None:
+async def seed_broadcast(db: Location, people: Iterable[int], groups: Iterable[int] = ()) -> None:
     """A database where ``people`` (Indonesian readers) and ``groups`` are queued for one
     broadcast, as a staff member's confirmed /siaran leaves it."""
     repo = await Repository.open(db)

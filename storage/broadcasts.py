@@ -63,13 +63,13 @@ class BroadcastStore(SqlAccess):
     ) -> int:
         """Store a draft broadcast with its texts per language."""
         async with self._transaction() as db:
-            cursor = await db.execute(
+            created = await db.one(
                 "INSERT INTO broadcasts (author, created_at, audience, not_before)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING id",
                 (author, now.isoformat(), audience, not_before),
             )
-            broadcast_id = int(cursor.lastrowid or 0)
-            await db.executemany(
+            broadcast_id = int(created[0]) if created else 0
+            await db.write_many(
                 "INSERT INTO broadcast_texts (broadcast_id, lang, text) VALUES (?, ?, ?)",
                 [(broadcast_id, lang, text) for lang, text in texts.items()],
             )
@@ -85,14 +85,16 @@ class BroadcastStore(SqlAccess):
     async def set_broadcast_text(self, broadcast_id: int, lang: str, text: str) -> bool:
         """Add or replace a draft's text in one language; False if it is no longer a draft."""
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
-                "SELECT 1 FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,)
+            rows = await db.all(
+                "SELECT 1 FROM broadcasts WHERE id = ? AND status = 'draft'"
+                f"{self._engine.for_update}",
+                (broadcast_id,),
             )
             if not list(rows):
                 return False
-            await db.execute(
-                "INSERT OR REPLACE INTO broadcast_texts (broadcast_id, lang, text)"
-                " VALUES (?, ?, ?)",
+            await db.write(
+                "INSERT INTO broadcast_texts (broadcast_id, lang, text) VALUES (?, ?, ?)"
+                " ON CONFLICT (broadcast_id, lang) DO UPDATE SET text = excluded.text",
                 (broadcast_id, lang, text),
             )
             return True
@@ -169,7 +171,7 @@ class BroadcastStore(SqlAccess):
         blocked people); return the count."""
         key = f"broadcast:{broadcast_id}"
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
+            rows = await db.all(
                 "UPDATE broadcasts SET status = 'queued' WHERE id = ? AND status = 'draft'"
                 " RETURNING not_before",
                 (broadcast_id,),
@@ -179,7 +181,7 @@ class BroadcastStore(SqlAccess):
                 return 0
             not_before = found[0][0]
             if audience.groups:
-                cursor = await db.execute(
+                queued = await db.write(
                     "INSERT INTO outbox (chat_id, cause, dedupe_key, content, not_before)"
                     " SELECT chat_id, 'broadcast', ?, ?, ? FROM groups"
                     f" WHERE rt_user_id IS NOT NULL AND status != 'left' {REQUEUE_WITHDRAWN}",
@@ -187,7 +189,7 @@ class BroadcastStore(SqlAccess):
                 )
             else:
                 condition, params = people_condition(audience)
-                cursor = await db.execute(
+                queued = await db.write(
                     "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before)"
                     " SELECT u.user_id, u.user_id, 'broadcast', ?, ?, ? FROM users u"
@@ -195,21 +197,20 @@ class BroadcastStore(SqlAccess):
                     f" {REQUEUE_WITHDRAWN}",
                     [key, key, not_before, *params],
                 )
-            return cursor.rowcount
+            return queued
 
     async def steer_broadcast(self, broadcast_id: int, action: str) -> "Steered | None":
         """Pause, resume or cancel what of a broadcast is not sent yet, if its phase allows
         (bot.domain.broadcasts); None if there is no such broadcast."""
         key = f"broadcast:{broadcast_id}"
         async with self._transaction() as db:
-            rows = list(
-                await db.execute_fetchall(
-                    "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)
-                )
+            rows = await db.all(
+                f"SELECT status FROM broadcasts WHERE id = ?{self._engine.for_update}",
+                (broadcast_id,),
             )
             if not rows:
                 return None
-            figures = await db.execute_fetchall(
+            figures = await db.all(
                 "SELECT status, COUNT(*) FROM outbox WHERE dedupe_key = ? GROUP BY status", (key,)
             )
             phase = phase_of(rows[0][0], {f[0]: int(f[1]) for f in figures})
@@ -217,10 +218,8 @@ class BroadcastStore(SqlAccess):
             if status is None:
                 return Steered(False, phase)
             before, after = STEERED_ROWS[action]
-            await db.execute(
-                "UPDATE broadcasts SET status = ? WHERE id = ?", (status, broadcast_id)
-            )
-            await db.execute(
+            await db.write("UPDATE broadcasts SET status = ? WHERE id = ?", (status, broadcast_id))
+            await db.write(
                 f"UPDATE outbox SET status = ? WHERE dedupe_key = ? AND status IN ({before})",
                 (after, key),
             )

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.engine import Row
 from storage.queries import SqlAccess
+from storage.updates import CALENDAR, bump_marker
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,24 @@ class CalendarStore(SqlAccess):
         self, source: str, body: str, created_by: str, now: datetime, applied: bool
     ) -> int:
         """Store a calendar (applied at once, or as a draft to confirm)."""
-        async with self._lock:
-            cursor = await self._db.execute(
+        async with self._transaction() as db:
+            row = await db.one(
                 "INSERT INTO calendar_revisions (created_at, created_by, source, body, applied_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (now.isoformat(), created_by, source, body, now.isoformat() if applied else None),
             )
-            return int(cursor.lastrowid or 0)
+            if applied:
+                await bump_marker(db, CALENDAR)
+        return int(row[0]) if row else 0
 
     async def apply_calendar_revision(self, revision_id: int, now: datetime) -> None:
         """Put a stored draft in force."""
-        await self._write(
-            "UPDATE calendar_revisions SET applied_at = ? WHERE id = ?",
-            (now.isoformat(), revision_id),
-        )
+        async with self._transaction() as db:
+            await db.write(
+                "UPDATE calendar_revisions SET applied_at = ? WHERE id = ?",
+                (now.isoformat(), revision_id),
+            )
+            await bump_marker(db, CALENDAR)
 
     async def calendar_revision(self, revision_id: int) -> CalendarRevision | None:
         """A stored calendar by id."""
@@ -55,7 +59,7 @@ class CalendarStore(SqlAccess):
         return _revision(row) if row else None
 
 
-def _revision(row: aiosqlite.Row) -> CalendarRevision:
+def _revision(row: Row) -> CalendarRevision:
     applied = row["applied_at"]
     return CalendarRevision(
         id=row["id"],

@@ -1,11 +1,11 @@
-"""The database file: opening, migrations, backup, checks, and the SQL primitives."""
+"""The database: opening, migrations, backup, checks, and the SQL primitives."""
 
 import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from importlib import resources
@@ -13,7 +13,19 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiosqlite
+import psycopg
 
+from storage.engine import (
+    DatabaseError,
+    Engine,
+    Location,
+    PostgresEngine,
+    PostgresUrl,
+    Row,
+    Sql,
+    SqliteEngine,
+    one_line,
+)
 from storage.queries import SqlAccess
 
 
@@ -30,9 +42,11 @@ def create_private(path: Path) -> None:
             file.chmod(0o600)
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The numbered migration scripts shipped with the bot, in order."""
-    folder = resources.files("storage.migrations")
+def migrations(engine: str = "sqlite") -> list[tuple[int, str]]:
+    """The numbered migration scripts shipped with the bot for ``engine`` (``sqlite`` or
+    ``postgresql``), in order: the same numbers and schema on both."""
+    package = "storage.migrations" if engine == "sqlite" else f"storage.migrations.{engine}"
+    folder = resources.files(package)
     scripts = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -41,64 +55,50 @@ def migrations() -> list[tuple[int, str]]:
 
 
 class Database(SqlAccess):
-    """The database file (part of Repository)."""
+    """The database (part of Repository): an SQLite file or a PostgreSQL database."""
 
     zone: tzinfo
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
-        # One statement or transaction at a time on the one connection: a transaction never
-        # interleaves with another coroutine's statements, and "database is locked" cannot
-        # happen in-process.
-        self._lock = asyncio.Lock()
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
     @classmethod
-    async def open(cls, path: Path, zone: tzinfo = UTC) -> Self:
-        """Open (creating if needed) and migrate the database at ``path``; figures per day
-        count days in ``zone``."""
-        if not await asyncio.to_thread(path.parent.is_dir):
-            # Checked first: a failed aiosqlite.connect leaves its thread behind.
-            raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
-        try:
-            await asyncio.to_thread(create_private, path)
-            connection = await aiosqlite.connect(path, isolation_level=None)
-        except (sqlite3.Error, OSError) as error:
-            raise StorageError(f"cannot open database {path}: {error}") from None
-        repository = cls(connection)
+    async def open(cls, where: Location, zone: tzinfo = UTC, pool_size: int = 5) -> Self:
+        """Open (creating if needed) and migrate the database at ``where``; figures per day
+        count days in ``zone``. On PostgreSQL up to ``pool_size`` connections."""
+        engine = await (
+            _open_postgres(where, pool_size)
+            if isinstance(where, PostgresUrl)
+            else _open_sqlite(where)
+        )
+        repository = cls(engine)
         repository.zone = zone
         try:
-            connection.row_factory = aiosqlite.Row
-            await connection.execute("PRAGMA journal_mode=WAL")
-            await connection.execute("PRAGMA synchronous=NORMAL")
-            await connection.execute("PRAGMA foreign_keys=ON")
-            await connection.execute("PRAGMA busy_timeout=5000")
-            # Deleted and overwritten text (a person's data after /hapusdata, a scrubbed error)
-            # is zeroed in the file, not left in free space for anyone reading the file.
-            await connection.execute("PRAGMA secure_delete=ON")
             await repository._migrate()
-        except sqlite3.DatabaseError as error:
-            await connection.close()
-            raise StorageError(f"cannot use database {path}: {error}") from None
+        except DatabaseError as error:
+            await engine.close()
+            raise StorageError(f"cannot use database {where}: {one_line(error)}") from None
         except StorageError as error:
-            await connection.close()
-            raise StorageError(f"cannot use database {path}: {error}") from None
+            await engine.close()
+            raise StorageError(f"cannot use database {where}: {error}") from None
         return repository
 
     async def close(self) -> None:
-        """Close the connection (after any write in progress)."""
-        async with self._lock:
-            await self._db.close()
+        """Close the connection(s) (after any write in progress)."""
+        await self._engine.close()
 
     async def backup(self, target: Path) -> None:
         """Copy the database to ``target`` with SQLite's online backup API, consistent even
         while a running bot writes; written beside the target, checked, then renamed."""
+        if not isinstance(self._engine, SqliteEngine):
+            raise StorageError("backup copies SQLite files; use pg_dump for PostgreSQL")
         partial = target.with_name(target.name + ".part")
         partial.unlink(missing_ok=True)
         try:
             await asyncio.to_thread(create_private, partial)
             async with aiosqlite.connect(partial) as copy:
-                async with self._lock:
-                    await self._db.backup(copy)
+                async with self._engine.lock:
+                    await self._engine.db.backup(copy)
                 rows = await copy.execute_fetchall("PRAGMA integrity_check")
                 await copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
             if [tuple(r) for r in rows] != [("ok",)]:
@@ -110,69 +110,67 @@ class Database(SqlAccess):
             partial.unlink(missing_ok=True)
 
     async def damage(self) -> str | None:
-        """SQLite's quick_check: None when the file is intact, else its first finding."""
-        try:
-            rows = await self._all("PRAGMA quick_check")
-        except sqlite3.DatabaseError as error:
-            return str(error)
-        # Each finding may span lines under a "*** in database main ***" heading.
-        lines = [line for r in rows for line in str(r[0]).splitlines()]
-        findings = [line for line in lines if line and not line.startswith("***")]
-        return None if findings == ["ok"] else (findings or lines)[0]
+        """None when the database is intact (SQLite's quick_check), else its first finding."""
+        return await self._engine.damage()
 
     async def schema_version(self) -> int:
         """The migration version the database is at."""
-        row = await self._one("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return await self._engine.schema_version()
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
-        scripts = migrations()
+        scripts = migrations(self._engine.name)
         latest = scripts[-1][0]
         if current > latest:
             raise StorageError(
                 f"its schema version {current} is newer than this sensus-bot knows ({latest}); "
                 "upgrade sensus-bot"
             )
-        for version, script in scripts:
-            if version > current:
-                async with self._lock:
-                    await self._db.executescript(
-                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-                    )
+        await self._engine.migrate(scripts)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                await self._db.execute("COMMIT")
-            except BaseException:
-                # SQLite may have rolled back already (disk full, I/O error): a second
-                # ROLLBACK would fail and hide the first error.
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self) -> AbstractAsyncContextManager[Sql]:
+        return self._engine.transaction()
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement; return the number of rows it changed."""
-        async with self._lock:
-            cursor = await self._db.execute(sql, tuple(params))
-            return cursor.rowcount
+        return await self._engine.write(sql, params)
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Run a query and fetch every row in one step on the connection's thread.
+    async def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one write statement once per parameter row."""
+        await self._engine.write_many(sql, rows)
 
-        A cursor left half-read while another statement writes gives undefined rows in
-        SQLite, so reads never span two calls, and wait for a transaction to finish.
-        """
-        async with self._lock:
-            return list(await self._db.execute_fetchall(sql, tuple(params)))
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Run a query and fetch every row (SQLite: in one step, after any transaction)."""
+        return await self._engine.all(sql, params)
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._all(sql, params)
-        return rows[0] if rows else None
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await self._engine.one(sql, params)
+
+
+async def _open_sqlite(path: Path) -> SqliteEngine:
+    if not await asyncio.to_thread(path.parent.is_dir):
+        # Checked first: a failed aiosqlite.connect leaves its thread behind.
+        raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
+    try:
+        await asyncio.to_thread(create_private, path)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except (sqlite3.Error, OSError) as error:
+        raise StorageError(f"cannot open database {path}: {error}") from None
+    engine = SqliteEngine(connection)
+    try:
+        await engine.configure()
+    except sqlite3.DatabaseError as error:
+        await connection.close()
+        raise StorageError(f"cannot use database {path}: {error}") from None
+    return engine
+
+
+async def _open_postgres(url: PostgresUrl, pool_size: int) -> PostgresEngine:
+    try:
+        return await PostgresEngine.connect(url, pool_size)
+    except psycopg.Error as error:  # a pool that times out raises one too
+        message = one_line(error).replace(url.url, str(url))
+        raise StorageError(f"cannot open database {url}: {message}") from None
 
 
 @dataclass(frozen=True)
@@ -193,3 +191,18 @@ def inspect_file(path: Path) -> FileState:
         known = 0 < version <= migrations()[-1][0]
         users = db.execute("SELECT COUNT(*) FROM users").fetchone()[0] if known else 0
     return FileState(version, intact, int(users))
+
+
+def inspect_postgres(url: PostgresUrl) -> FileState:
+    """Read a PostgreSQL database without changing it; psycopg.Error if it cannot be reached."""
+    with psycopg.connect(url.url, connect_timeout=10) as db:
+        found = db.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+        version_row = (
+            db.execute("SELECT max(version) FROM schema_version").fetchone()
+            if found and found[0]
+            else None
+        )
+        version = int(version_row[0]) if version_row and version_row[0] is not None else 0
+        known = 0 < version <= migrations("postgresql")[-1][0]
+        counted = db.execute("SELECT COUNT(*) FROM users").fetchone() if known else None
+    return FileState(version, True, int(counted[0]) if counted else 0)

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.engine import Row
 from storage.queries import SqlAccess
 from storage.roles import Role, audit
 
@@ -42,13 +41,14 @@ class GroupStore(SqlAccess):
         """Link a group to an RT head's area if it is still linked to ``replacing`` (None: to
         nobody), and audit it; False if the link changed meanwhile."""
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ? AND rt_user_id IS ?",
+            changed = await db.write(
+                "UPDATE groups SET rt_user_id = ?, area = ? WHERE chat_id = ? "
+                " AND rt_user_id IS NOT DISTINCT FROM ?",
                 (rt.user_id, rt.area, chat_id, replacing),
             )
-            if cursor.rowcount:
+            if changed:
                 await audit(db, now, actor, "link-group", str(chat_id), rt.area)
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def linked_groups(self, rt_user_id: int) -> list[Group]:
         """The groups an RT head linked that the bot is still in."""
@@ -60,12 +60,11 @@ class GroupStore(SqlAccess):
 
     async def add_announcement(self, author: int, text: str, now: datetime) -> int:
         """Store an announcement's text; the outbox refers to it."""
-        async with self._lock:
-            cursor = await self._db.execute(
-                "INSERT INTO announcements (author, text, created_at) VALUES (?, ?, ?)",
-                (author, text, now.isoformat()),
-            )
-            return int(cursor.lastrowid or 0)
+        row = await self._one(
+            "INSERT INTO announcements (author, text, created_at) VALUES (?, ?, ?) RETURNING id",
+            (author, text, now.isoformat()),
+        )
+        return int(row[0]) if row else 0
 
     async def announcement_author(self, announcement_id: int) -> int | None:
         """Who wrote an announcement."""
@@ -78,5 +77,5 @@ class GroupStore(SqlAccess):
         return str(row[0]) if row else None
 
 
-def _group(row: aiosqlite.Row) -> Group:
+def _group(row: Row) -> Group:
     return Group(row["chat_id"], row["title"], row["status"], row["rt_user_id"], row["area"])

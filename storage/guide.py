@@ -30,14 +30,15 @@ class GuideStore(SqlAccess):
     async def save_guide_step(self, user_id: int, step: str, now: datetime) -> None:
         """Record the step the user is on (and forget any pending number check)."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.write(
                 "INSERT INTO guide_progress (user_id, step, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET step = excluded.step,"
                 " awaiting_check = NULL, updated_at = excluded.updated_at",
                 (user_id, step, now.isoformat()),
             )
-            await db.execute(  # the funnel in /statistik
-                "INSERT OR IGNORE INTO guide_reached (user_id, step, reached_at) VALUES (?, ?, ?)",
+            await db.write(  # the funnel in /statistik
+                "INSERT INTO guide_reached (user_id, step, reached_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (user_id, step, now.timestamp()),
             )
 

@@ -39,7 +39,7 @@ class HelpdeskStore(SqlAccess):
     async def open_ticket(self, user_id: int, question: str, now: float) -> int | None:
         """A new open ticket; None when the resident already has one open."""
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
+            rows = await db.all(
                 "INSERT INTO tickets (user_id, question, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING id",
                 (user_id, question, now),
@@ -76,7 +76,7 @@ class HelpdeskStore(SqlAccess):
         """Store a staff reply and mark the ticket answered; None if the ticket is gone."""
         async with self._transaction() as db:
             rows = list(
-                await db.execute_fetchall(
+                await db.all(
                     "UPDATE tickets SET status = 'answered',"
                     " answered_at = COALESCE(answered_at, ?),"
                     " answered_by = COALESCE(answered_by, ?) WHERE id = ? RETURNING id",
@@ -85,12 +85,12 @@ class HelpdeskStore(SqlAccess):
             )
             if not rows:
                 return None
-            cursor = await db.execute(
+            reply = await db.one(
                 "INSERT INTO ticket_replies (ticket_id, staff_id, text, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?) RETURNING id",
                 (ticket_id, staff_id, text, now),
             )
-            return int(cursor.lastrowid or 0)
+            return int(reply[0]) if reply else 0
 
     async def ticket_reply(self, reply_id: int) -> tuple[int, str] | None:
         """A stored reply: (ticket id, HTML text)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.queries import SqlAccess
+from storage.updates import REVIEWED_EXAMPLES, bump_marker
 
 SKIP = "skip"
 
@@ -57,20 +58,21 @@ class InboxStore(SqlAccess):
         marks = ",".join("?" * len(wanted))
         async with self._transaction() as db:
             rows = list(
-                await db.execute_fetchall(
+                await db.all(
                     "UPDATE unanswered_questions SET decision = ?, decided_by = ?, decided_at = ?"
                     f" WHERE decision IS NULL AND id IN ({marks}) RETURNING lang, text",
                     (decision, actor, now.isoformat(), *wanted),
                 )
             )
             if decision != SKIP:
-                await db.executemany(
+                await db.write_many(
                     "INSERT INTO reviewed_examples (lang, question, topic, reviewed_by,"
                     " reviewed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (lang, question) DO UPDATE"
                     " SET topic = excluded.topic, reviewed_by = excluded.reviewed_by,"
                     " reviewed_at = excluded.reviewed_at",
                     [(lang, text, decision, actor, now.isoformat()) for lang, text in set(rows)],
                 )
+                await bump_marker(db, REVIEWED_EXAMPLES)
         return len(rows)
 
     async def reviewed_examples(self) -> list[ReviewedExample]:

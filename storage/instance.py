@@ -1,4 +1,5 @@
-"""One running bot per database: an exclusive lock on ``<db>.lock`` for the process's life.
+"""One running bot per SQLite database: an exclusive lock on ``<db>.lock`` for the process's
+life. (On PostgreSQL several workers share a database; they coordinate in the database.)
 
 Two senders on one outbox would claim each other's rows and send messages twice. The lock
 is an ``flock`` on an open file, so the kernel releases it when the process ends in any way
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from storage.engine import Location, PostgresUrl
 from storage.repository import StorageError
 
 
@@ -20,8 +22,13 @@ def lock_path(db_path: Path) -> Path:
 
 
 @contextmanager
-def single_instance(db_path: Path) -> Iterator[None]:
-    """Hold the database's instance lock, or raise StorageError naming the running process."""
+def single_instance(where: Location) -> Iterator[None]:
+    """Hold an SQLite database's instance lock, or raise StorageError naming the running
+    process; nothing to hold on PostgreSQL."""
+    if isinstance(where, PostgresUrl):
+        yield
+        return
+    db_path = where
     path = lock_path(db_path)
     if not path.parent.is_dir():
         raise StorageError(

@@ -4,8 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from storage.engine import Sql
 from storage.queries import SqlAccess
 
 # Every insert into the outbox ends with this: a message a recipient already has is not
@@ -61,7 +60,7 @@ class OutboxStore(SqlAccess):
                 if user_id is not None:
                     only_user = " AND u.user_id = ?"
                     params.append(user_id)
-                cursor = await db.execute(
+                changed = await db.write(
                     "INSERT INTO outbox"
                     " (chat_id, user_id, cause, dedupe_key, content, not_before, expires_at)"
                     " SELECT u.user_id, u.user_id, 'reminder', ?, ?, ?, ? FROM users u"
@@ -70,7 +69,7 @@ class OutboxStore(SqlAccess):
                     f" {REQUEUE_WITHDRAWN}",
                     params,
                 )
-                planned += cursor.rowcount
+                planned += changed
         return planned
 
     async def cancel_reminders_except(self, keys: set[str], user_id: int | None = None) -> int:
@@ -131,24 +130,24 @@ class OutboxStore(SqlAccess):
 
     async def release(self, row_ids: list[int]) -> None:
         """Claimed messages that were not sent go back to the queue."""
-        async with self._lock:
-            await self._db.executemany(
-                "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'sending'",
-                [(row_id,) for row_id in row_ids],
-            )
+        await self._write_many(
+            "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'sending'",
+            [(row_id,) for row_id in row_ids],
+        )
 
     async def claim_due(self, now: float, limit: int) -> list[OutboxRow]:
         """Drop expired messages, then claim up to ``limit`` due ones for sending."""
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET status = 'dropped' WHERE status = 'pending'"
-                " AND expires_at IS NOT NULL AND expires_at <= ?",
+            await db.write(
+                "UPDATE outbox SET status = 'dropped' WHERE id IN (SELECT id FROM outbox"
+                " WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?"
+                f"{self._engine.skip_locked})",
                 (now,),
             )
-            rows = await db.execute_fetchall(
+            rows = await db.all(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN"
                 " (SELECT id FROM outbox WHERE status = 'pending' AND not_before <= ?"
-                "  ORDER BY not_before, id LIMIT ?)"
+                f"  ORDER BY not_before, id LIMIT ?{self._engine.skip_locked})"
                 " RETURNING id, chat_id, user_id, cause, content, attempts",
                 (now, limit),
             )
@@ -161,11 +160,10 @@ class OutboxStore(SqlAccess):
 
     async def mark_sent(self, row_ids: list[int], now: float) -> None:
         """Record messages Telegram accepted."""
-        async with self._lock:
-            await self._db.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-                [(now, row_id) for row_id in row_ids],
-            )
+        await self._write_many(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+            [(now, row_id) for row_id in row_ids],
+        )
 
     async def mark_failed(self, row_id: int, error: str, status: str = "failed") -> None:
         """Record a message that will not be sent (failed, blocked, dropped)."""
@@ -188,26 +186,30 @@ class OutboxStore(SqlAccess):
         kept; return how many rows changed."""
         changed = await self._write(
             "UPDATE outbox SET last_error = replace(last_error, ?, '[token]')"
-            " WHERE instr(last_error, ?) > 0",
+            " WHERE replace(last_error, ?, '[token]') <> last_error",
             (secret, secret),
         )
-        if changed:  # the old texts leave the -wal and the database file too
-            await self._write("PRAGMA wal_checkpoint(TRUNCATE)")
+        if changed:  # the old texts leave every copy the engine keeps (SQLite's -wal)
+            await self._engine.after_scrub()
         return changed
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its new id everywhere, for unsent messages too."""
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?"
-                " AND status IN ('pending', 'sending')",
-                (new_chat_id, old_chat_id),
+            # A message the new chat already has (same key) stays with the old id, as does a
+            # group registered under the new id already.
+            await db.write(
+                "UPDATE outbox SET chat_id = ? WHERE chat_id = ?"
+                " AND status IN ('pending', 'sending') AND NOT EXISTS (SELECT 1 FROM outbox o"
+                "  WHERE o.chat_id = ? AND o.dedupe_key = outbox.dedupe_key)",
+                (new_chat_id, old_chat_id, new_chat_id),
             )
-            await db.execute(
-                "UPDATE OR IGNORE groups SET chat_id = ? WHERE chat_id = ?",
-                (new_chat_id, old_chat_id),
+            await db.write(
+                "UPDATE groups SET chat_id = ? WHERE chat_id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.chat_id = ?)",
+                (new_chat_id, old_chat_id, new_chat_id),
             )
-            await db.execute(
+            await db.write(
                 "UPDATE helpdesk SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
 
@@ -221,7 +223,7 @@ class OutboxStore(SqlAccess):
 
 
 async def cancel_pending(
-    db: aiosqlite.Connection,
+    db: Sql,
     where: str,
     params: list[Any],
     contents: list[str] | None,
@@ -232,7 +234,7 @@ async def cancel_pending(
             return 0
         where += f" AND content IN ({','.join('?' * len(contents))})"
         params = [*params, *contents]
-    cursor = await db.execute(
+    changed = await db.write(
         f"UPDATE outbox SET status = ? WHERE status = 'pending' AND {where}", [status, *params]
     )
-    return cursor.rowcount
+    return changed

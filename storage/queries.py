@@ -1,25 +1,25 @@
-"""The base of the repository's parts kept in modules of their own: the connection, its lock and
-the SQL primitives they use, implemented once by ``storage.database.Database``."""
+"""The base of the repository's parts kept in modules of their own: the engine and the SQL
+primitives they use, implemented once by ``storage.database.Database``."""
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
+from storage.engine import Engine, Row, Sql
 
 
 class SqlAccess:
     """Declares what ``Repository`` provides, so each part type-checks on its own."""
 
     if TYPE_CHECKING:
-        _db: aiosqlite.Connection
-        _lock: asyncio.Lock  # one statement or transaction at a time on ``_db``
+        _engine: Engine  # SQLite or PostgreSQL; its dialect methods spell what differs
 
-        async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]: ...
+        async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
-        async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None: ...
+        async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
 
         async def _write(self, sql: str, params: Iterable[Any] = ()) -> int: ...
 
-        def _transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+        async def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+        def _transaction(self) -> AbstractAsyncContextManager[Sql]: ...

@@ -1,6 +1,7 @@
 """Pruning what is older than the retention policy allows."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.domain.retention import Retention
 from storage.queries import SqlAccess
@@ -21,12 +22,16 @@ class RetentionStore(SqlAccess):
         def before(age: timedelta) -> str:
             return (now - age).isoformat()
 
+        def older(column: str) -> str:
+            """``column`` (an ISO 8601 text) is an earlier moment than the parameter."""
+            return f"{self._engine.instant(column)} < {self._engine.instant('?')}"
+
         outbox_cutoff = (now - keep.outbox).timestamp()
         pruned = {}
         async with self._transaction() as db:
-            statements = {
+            statements: dict[str, tuple[str, list[Any]]] = {
                 "unanswered questions": (
-                    "DELETE FROM unanswered_questions WHERE julianday(asked_at) < julianday(?)",
+                    f"DELETE FROM unanswered_questions WHERE {older('asked_at')}",
                     [before(keep.unanswered)],
                 ),
                 "outbox messages": (
@@ -40,30 +45,32 @@ class RetentionStore(SqlAccess):
                 ),
                 "broadcast texts": (
                     "DELETE FROM broadcast_texts WHERE broadcast_id IN (SELECT id FROM broadcasts"
-                    " WHERE status = 'draft' AND julianday(created_at) < julianday(?))",
+                    f" WHERE status = 'draft' AND {older('created_at')})",
                     [before(keep.drafts)],
                 ),
                 "broadcast drafts": (
-                    "DELETE FROM broadcasts WHERE status = 'draft'"
-                    " AND julianday(created_at) < julianday(?)",
+                    f"DELETE FROM broadcasts WHERE status = 'draft' AND {older('created_at')}",
                     [before(keep.drafts)],
                 ),
                 "announcement previews": (
-                    "DELETE FROM announcements WHERE julianday(created_at) < julianday(?)"
+                    f"DELETE FROM announcements WHERE {older('created_at')}"
                     " AND NOT EXISTS (SELECT 1 FROM outbox"
                     "  WHERE dedupe_key = 'announcement:' || announcements.id)",
                     [before(keep.drafts)],
                 ),
                 "RT invitations": (
-                    "DELETE FROM rt_invitations WHERE julianday(expires_at) < julianday(?)",
+                    f"DELETE FROM rt_invitations WHERE {older('expires_at')}",
                     [before(keep.invitations)],
                 ),
+                "processed update ids": (
+                    "DELETE FROM processed_updates WHERE processed_at < ?",
+                    [(now - keep.updates).astimezone(UTC).isoformat()],
+                ),
                 "audit rows": (
-                    "DELETE FROM role_audit WHERE julianday(at) < julianday(?)",
+                    f"DELETE FROM role_audit WHERE {older('at')}",
                     [before(keep.audit)],
                 ),
             }
             for kind, (sql, params) in statements.items():
-                cursor = await db.execute(sql, params)
-                pruned[kind] = cursor.rowcount
+                pruned[kind] = await db.write(sql, params)
         return pruned

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.engine import Sql
 from storage.outbox import cancel_pending
 from storage.queries import SqlAccess
 
@@ -29,6 +28,12 @@ class Invitation:
 
 
 INVITATION_REF = 12  # hex digits of the code's hash that name an invitation (and audit it)
+
+# Granting a role the user has replaces its area, region and who granted it when.
+REPLACE_ROLE = (
+    "ON CONFLICT (user_id, role) DO UPDATE SET area = excluded.area, region = excluded.region,"
+    " granted_by = excluded.granted_by, granted_at = excluded.granted_at"
+)
 
 
 class RoleStore(SqlAccess):
@@ -55,9 +60,9 @@ class RoleStore(SqlAccess):
     ) -> None:
         """Give a role (replacing the same role's area) and audit it."""
         async with self._transaction() as db:
-            await db.execute(
-                "INSERT OR REPLACE INTO roles (user_id, role, area, region, granted_by, granted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+            await db.write(
+                "INSERT INTO roles (user_id, role, area, region, granted_by, granted_at)"
+                f" VALUES (?, ?, ?, ?, ?, ?) {REPLACE_ROLE}",
                 (user_id, role, area, region, actor, now.isoformat()),
             )
             await audit(db, now, actor, f"grant-{role}", str(user_id), area)
@@ -65,19 +70,19 @@ class RoleStore(SqlAccess):
     async def revoke_role(self, user_id: int, role: str, actor: int, now: datetime) -> bool:
         """Take a role away and audit it; False if the user did not have it."""
         async with self._transaction() as db:
-            cursor = await db.execute(
+            changed = await db.write(
                 "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role)
             )
-            if cursor.rowcount:
+            if changed:
                 await audit(db, now, actor, f"revoke-{role}", str(user_id), None)
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def add_invitation(
         self, code_hash: str, area: str, region: str, actor: int, now: datetime, expires: datetime
     ) -> None:
         """Store an RT invitation (only the code's hash) and audit it."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.write(
                 "INSERT INTO rt_invitations (code_hash, area, region, created_by, created_at,"
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (code_hash, area, region, actor, now.isoformat(), expires.isoformat()),
@@ -87,7 +92,7 @@ class RoleStore(SqlAccess):
     async def redeem_invitation(self, code_hash: str, user_id: int, now: datetime) -> Role | None:
         """Use an unused, unexpired invitation: the user becomes RT head of its area."""
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
+            rows = await db.all(
                 "UPDATE rt_invitations SET used_by = ?, used_at = ? WHERE code_hash = ?"
                 " AND used_by IS NULL AND expires_at > ? RETURNING area, region, created_by",
                 (user_id, now.isoformat(), code_hash, now.isoformat()),
@@ -96,9 +101,9 @@ class RoleStore(SqlAccess):
             if not found:
                 return None
             area, region, inviter = found[0]
-            await db.execute(
-                "INSERT OR REPLACE INTO roles (user_id, role, area, region, granted_by, granted_at)"
-                " VALUES (?, 'rt', ?, ?, ?, ?)",
+            await db.write(
+                "INSERT INTO roles (user_id, role, area, region, granted_by, granted_at)"
+                f" VALUES (?, 'rt', ?, ?, ?, ?) {REPLACE_ROLE}",
                 (user_id, area, region, inviter, now.isoformat()),
             )
             await audit(db, now, user_id, "join-rt", code_hash[:INVITATION_REF], area)
@@ -114,13 +119,13 @@ class RoleStore(SqlAccess):
         cancel their announcements not sent yet; audited. The unlinked group ids, or None if
         the user was no RT head."""
         async with self._transaction() as db:
-            cursor = await db.execute(
+            changed = await db.write(
                 "DELETE FROM roles WHERE user_id = ? AND role = 'rt'", (user_id,)
             )
-            if not cursor.rowcount:
+            if not changed:
                 return None
             await audit(db, now, actor, "revoke-rt", str(user_id), None)
-            rows = await db.execute_fetchall(
+            rows = await db.all(
                 "UPDATE groups SET rt_user_id = NULL, area = NULL WHERE rt_user_id = ?"
                 " RETURNING chat_id",
                 (user_id,),
@@ -151,9 +156,9 @@ class RoleStore(SqlAccess):
         "used" (remove the RT head instead) or "unknown"."""
         async with self._transaction() as db:
             rows = list(
-                await db.execute_fetchall(
+                await db.all(
                     "SELECT code_hash, area, used_by FROM rt_invitations"
-                    " WHERE substr(code_hash, 1, ?) = ?",
+                    " WHERE substr(code_hash, 1, CAST(? AS INTEGER)) = ?",
                     (INVITATION_REF, ref),
                 )
             )
@@ -162,20 +167,20 @@ class RoleStore(SqlAccess):
             code_hash, area, used_by = rows[0]
             if used_by is not None:
                 return "used"
-            await db.execute("DELETE FROM rt_invitations WHERE code_hash = ?", (code_hash,))
+            await db.write("DELETE FROM rt_invitations WHERE code_hash = ?", (code_hash,))
             await audit(db, now, actor, "withdraw-rt-invite", ref, area)
             return "withdrawn"
 
 
 async def audit(
-    db: aiosqlite.Connection,
+    db: Sql,
     now: datetime,
     actor: int,
     action: str,
     target: str,
     detail: str | None,
 ) -> None:
-    await db.execute(
+    await db.write(
         "INSERT INTO role_audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         (now.isoformat(), actor, action, target, detail),
     )

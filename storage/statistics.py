@@ -2,8 +2,7 @@
 
 from datetime import UTC, datetime, tzinfo
 
-import aiosqlite
-
+from storage.engine import Sql
 from storage.queries import SqlAccess
 
 FINISHED = "*finished"  # the guide "step" recorded when someone presses Done on the last step
@@ -24,15 +23,11 @@ class StatisticsStore(SqlAccess):
         offset = datetime.now(UTC).astimezone(self.zone).utcoffset()
         return int(offset.total_seconds()) if offset else 0
 
-    def _offset(self) -> str:
-        """The zone as an SQLite date modifier."""
-        return f"{self._offset_seconds() // 60:+d} minutes"
-
-    async def _count_active(self, db: aiosqlite.Connection, now: datetime) -> None:
+    async def _count_active(self, db: Sql, now: datetime) -> None:
         """One more person active on today's date (called once per person and day)."""
-        await db.execute(
+        await db.write(
             "INSERT INTO daily_activity (day, active) VALUES (?, 1)"
-            " ON CONFLICT (day) DO UPDATE SET active = active + 1",
+            " ON CONFLICT (day) DO UPDATE SET active = daily_activity.active + 1",
             (self.local_day(now),),
         )
 
@@ -48,17 +43,18 @@ class StatisticsStore(SqlAccess):
     async def record_guide_finished(self, user_id: int, now: float) -> None:
         """Count someone who finished the guide (once)."""
         await self._write(
-            "INSERT OR IGNORE INTO guide_reached (user_id, step, reached_at) VALUES (?, ?, ?)",
+            "INSERT INTO guide_reached (user_id, step, reached_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (user_id, FINISHED, now),
         )
 
     async def people_by_day(self, since: float | None) -> list[tuple[str, int, int]]:
         """(day, new people, active people) per day since ``since``, oldest first."""
         first_day = self._day_of(since)
-        offset = self._offset()
+        day = self._engine.day_of_text("first_seen", self._offset_seconds())
         new = await self._all(
-            "SELECT date(first_seen, ?) AS d, COUNT(*) FROM users WHERE first_seen >= ? GROUP BY d",
-            (offset, _iso(since)),
+            f"SELECT {day} AS d, COUNT(*) FROM users WHERE first_seen >= ? GROUP BY d",
+            (_iso(since),),
         )
         active = await self._all(
             "SELECT day, active FROM daily_activity WHERE day >= ?", (first_day,)
@@ -101,7 +97,7 @@ class StatisticsStore(SqlAccess):
         """(topic, 👍, 👎) of votes cast since ``since``, most votes first."""
         rows = await self._all(
             "SELECT topic, SUM(helpful) AS up, SUM(1 - helpful) AS down FROM faq_feedback"
-            " WHERE voted_at >= ? GROUP BY topic ORDER BY up + down DESC, topic",
+            " WHERE voted_at >= ? GROUP BY topic ORDER BY COUNT(*) DESC, topic",
             (_iso(since),),
         )
         return [(row[0], int(row[1]), int(row[2])) for row in rows]
@@ -110,13 +106,14 @@ class StatisticsStore(SqlAccess):
         """Reminders and broadcasts per day (sent, else last due): queued, sent, blocked,
         failed (failed or dropped)."""
         marks = ",".join("?" * len(MESSAGE_CAUSES))
+        day = self._engine.day_of_epoch("COALESCE(sent_at, not_before)", self._offset_seconds())
         rows = await self._all(
-            "SELECT date(CAST((COALESCE(sent_at, not_before) + ?) / 86400 AS INTEGER) * 86400,"
-            " 'unixepoch') AS d, COUNT(*),"
-            " SUM(status = 'sent'), SUM(status = 'blocked'), SUM(status IN ('failed', 'dropped'))"
+            f"SELECT {day} AS d, COUNT(*), SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN status IN ('failed', 'dropped') THEN 1 ELSE 0 END)"
             f" FROM outbox WHERE cause IN ({marks}) AND status != 'cancelled'"
             " AND COALESCE(sent_at, not_before) >= ? GROUP BY d ORDER BY d",
-            (self._offset_seconds(), *MESSAGE_CAUSES, since or 0.0),
+            (*MESSAGE_CAUSES, since or 0.0),
         )
         return [(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 

@@ -15,15 +15,16 @@ class SubscriptionStore(SqlAccess):
     async def subscribe(self, user_id: int, group: str) -> None:
         """Subscribe to a reminder group (and undo an earlier opt-out)."""
         async with self._transaction() as db:
-            await db.execute("UPDATE users SET opted_out = 0 WHERE user_id = ?", (user_id,))
-            await db.execute(
-                "INSERT OR IGNORE INTO subscriptions (user_id, grp) VALUES (?, ?)", (user_id, group)
+            await db.write("UPDATE users SET opted_out = 0 WHERE user_id = ?", (user_id,))
+            await db.write(
+                "INSERT INTO subscriptions (user_id, grp) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (user_id, group),
             )
 
     async def unsubscribe(self, user_id: int, group: str, contents: list[str]) -> None:
         """Leave a reminder group and cancel its pending reminders (their content refs)."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.write(
                 "DELETE FROM subscriptions WHERE user_id = ? AND grp = ?", (user_id, group)
             )
             await cancel_pending(db, "user_id = ?", [user_id], contents)

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
+from storage.engine import Row
 from storage.outbox import cancel_pending
 from storage.statistics import StatisticsStore
 
@@ -42,7 +41,7 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
             stamp = now.isoformat()
             async with self._transaction() as db:
                 created = list(
-                    await db.execute_fetchall(
+                    await db.all(
                         "INSERT INTO users (user_id, lang, first_seen, last_seen)"
                         " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
                         " SET last_seen = excluded.last_seen RETURNING *",
@@ -54,7 +53,7 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
         new_day = self.local_day(now) != self.local_day(user.last_seen)
         if now - user.last_seen >= LAST_SEEN_RESOLUTION or new_day:
             async with self._transaction() as db:
-                await db.execute(
+                await db.write(
                     "UPDATE users SET last_seen = ? WHERE user_id = ?", (now.isoformat(), user_id)
                 )
                 if new_day:
@@ -70,12 +69,12 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
     async def delete_user(self, user_id: int) -> bool:
         """Delete everything kept about the user; True if there was anything."""
         async with self._transaction() as db:
-            await db.execute("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
-            cursor = await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            return cursor.rowcount > 0
+            await db.write("DELETE FROM faq_feedback WHERE user_id = ?", (user_id,))
+            await db.write("DELETE FROM guide_progress WHERE user_id = ?", (user_id,))
+            await db.write("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+            await db.write("DELETE FROM roles WHERE user_id = ?", (user_id,))
+            changed = await db.write("DELETE FROM users WHERE user_id = ?", (user_id,))
+            return changed > 0
 
     async def set_region(self, user_id: int, region: str, zone: str) -> None:
         """Record the user's regency/city and its time zone."""
@@ -86,21 +85,21 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
     async def opt_out(self, user_id: int) -> int:
         """Stop everything sent on the bot's own initiative; return cancelled messages."""
         async with self._transaction() as db:
-            await db.execute("UPDATE users SET opted_out = 1 WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+            await db.write("UPDATE users SET opted_out = 1 WHERE user_id = ?", (user_id,))
+            await db.write("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
             return await cancel_pending(db, "user_id = ?", [user_id], None)
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Mark a user who blocked (or unblocked) the bot; cancel what waits for them."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.write(
                 "UPDATE users SET blocked = ? WHERE user_id = ?", (int(blocked), user_id)
             )
             if blocked:
                 await cancel_pending(db, "user_id = ?", [user_id], None, status="blocked")
 
 
-def _user(row: aiosqlite.Row) -> User:
+def _user(row: Row) -> User:
     return User(
         user_id=row["user_id"],
         lang=row["lang"],

@@ -12,6 +12,8 @@ import pytest
 from bot.config import Settings
 from bot.logs import setup_logging
 from offline.fake_telegram import TOKEN, FakeTelegram
+from storage.engine import Location, PostgresUrl
+from tests import databases
 from tests.harness import RunningBot, run_bot
 from tests.privacy_scan import PrivacyScan
 
@@ -59,17 +61,63 @@ async def telegram(privacy_scan: PrivacyScan) -> AsyncIterator[FakeTelegram]:
     await fake.stop()
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A fresh SQLite file path."""
-    return tmp_path / "sensus.db"
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about SQLite files (backup, WAL, file modes, locks, damage)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on a database runs on each engine (SQLite-only tests on SQLite)."""
+    if "db_engine" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("db_engine", ENGINES[:1] if only_sqlite else ENGINES, indirect=True)
 
 
 @pytest.fixture
-def settings(telegram: FakeTelegram, db_path: Path) -> Settings:
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql`` (skipped without SENSUS_TEST_POSTGRES)."""
+    engine = str(request.param)
+    if engine == "postgresql" and not databases.SERVER:
+        pytest.skip(databases.NOT_SET)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[None]:
+    """The PostgreSQL schemas tests empty and pass on are dropped at the end."""
+    yield
+    if databases.SERVER:
+        databases.drop_recycled()
+
+
+@pytest.fixture
+def db_path(db_engine: str, tmp_path: Path, postgres_schemas: None) -> Iterator[Location]:
+    """A fresh database: an SQLite file path, or an empty PostgreSQL schema of its own."""
+    if db_engine == "sqlite":
+        yield tmp_path / "sensus.db"
+        return
+    with databases.empty_schema(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(tmp_path: Path) -> Iterator[PostgresUrl]:
+    """A new PostgreSQL schema, not migrated yet (skipped without SENSUS_TEST_POSTGRES)."""
+    if not databases.SERVER:
+        pytest.skip(databases.NOT_SET)
+    with databases.fresh_schema(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, db_path: Location) -> Settings:
     """Settings pointing at the fake server and a temporary database."""
     return Settings(
-        token=TOKEN, api_url=telegram.url, db_path=db_path, admins=frozenset({ADMIN_ID})
+        token=TOKEN, api_url=telegram.url, database=db_path, admins=frozenset({ADMIN_ID})
     )
 
 

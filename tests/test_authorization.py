@@ -2,13 +2,13 @@
 forged button}: the unprivileged get a clear refusal and nothing in the database changes."""
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ADMIN_ID
+from tests.databases import rows, tables
 from tests.harness import Person, RunningBot, ready, rt_head_with_group, say_in_group
 
 REFUSAL = "Maaf, ini hanya untuk petugas sensus yang berwenang."
@@ -86,8 +86,7 @@ ACTIONS = [
 
 def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table a privileged action could change."""
-    with sqlite3.connect(db) as raw:
-        return {table: raw.execute(f"SELECT * FROM {table}").fetchall() for table in TABLES}
+    return {table: sorted(rows(db, f"SELECT * FROM {table}"), key=repr) for table in TABLES}
 
 
 async def cast(bot: RunningBot) -> dict[str, Person]:
@@ -137,10 +136,13 @@ async def test_only_the_entitled_may_act(bot: RunningBot, db_path: Path, action:
 
 
 def whole_database(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table."""
-    with sqlite3.connect(db) as raw:
-        names = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {name: raw.execute(f"SELECT * FROM {name}").fetchall() for name in names}
+    """Every row of every table but the ids of the updates processed (kept for every update,
+    whoever sent it, so that a re-delivered one is not processed twice)."""
+    return {
+        name: sorted(rows(db, f"SELECT * FROM {name}"), key=repr)
+        for name in tables(db)
+        if name != "processed_updates"
+    }
 
 
 async def test_forged_presses_in_a_group_from_a_stranger_are_refused_quietly(

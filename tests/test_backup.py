@@ -4,8 +4,12 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+
 from storage import Repository
 from tests.harness import run_cli
+
+pytestmark = pytest.mark.sqlite_only  # SQLite online backup of a file
 
 NOW = datetime(2020, 2, 15, tzinfo=UTC)
 

@@ -13,6 +13,7 @@ from bot.domain.calendar import parse_send_time
 from bot.domain.clock import FixedClock
 from offline.processes import seed_broadcast
 from storage import Repository
+from storage.engine import setting
 from tests.conftest import ADMIN_ID
 from tests.harness import (
     Person,
@@ -122,8 +123,8 @@ async def test_a_broadcast_to_reminder_subscribers_can_be_scheduled(bot: Running
     assert texts_to(bot.telegram, 9031, "Token dikirim minggu") == []
 
 
-def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
-    db = tmp_path / "s.db"
+def test_cli_broadcast_to_a_region_with_language_variants(tmp_path, db_path):
+    db = db_path
 
     async def seed() -> None:
         repo = await Repository.open(db)
@@ -136,7 +137,7 @@ def test_cli_broadcast_to_a_region_with_language_variants(tmp_path):
     asyncio.run(seed())
     (tmp_path / "id.txt").write_text("Jadwal sensus berubah.")
     (tmp_path / "mkn.txt").write_text("Jadwal sensus su berubah.")
-    env = {"SENSUS_DB": str(db)}
+    env = {"SENSUS_DB": setting(db)}
     variant = f"mkn={tmp_path / 'mkn.txt'}"
     text = str(tmp_path / "id.txt")
     command = ["broadcast", "--text-file", text, "--lang-file", variant, "--to", "region:53"]
@@ -302,10 +303,10 @@ async def test_steering_follows_the_broadcast_phase(bot: RunningBot):
     assert alerts(bot, before) == ["Siaran #2 sudah selesai; tidak ada yang diubah."]
 
 
-def test_cli_steering_follows_the_broadcast_phase(tmp_path):
-    db = tmp_path / "s.db"
+def test_cli_steering_follows_the_broadcast_phase(db_path):
+    db = db_path
     asyncio.run(seed_broadcast(db, [1, 2]))
-    env = {"SENSUS_DB": str(db)}
+    env = {"SENSUS_DB": setting(db)}
     paused = run_cli("broadcast", "pause", "1", env=env)
     assert "broadcast #1 is paused" in paused.stdout
     again = run_cli("broadcast", "pause", "1", env=env, check=False)

@@ -15,7 +15,7 @@ def test_defaults():
     assert settings.token is None
     assert settings.api_url == "https://api.telegram.org"
     assert settings.bot_api_base_url == "https://api.telegram.org/bot{token}"
-    assert settings.db_path == Path("sensus.db")
+    assert settings.database == Path("sensus.db")
     assert settings.admins == frozenset()
     assert settings.default_lang == "id"
     assert str(settings.timezone) == "Asia/Makassar"
@@ -46,7 +46,7 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         'SENSUS_DB = "from-file.db"\nSENSUS_ADMINS = [1, 2]\nSENSUS_TZ = "Asia/Jakarta"\n'
     )
     settings = load_settings({"SENSUS_TZ": "Asia/Makassar"}, config, known_languages=LANGS)
-    assert settings.db_path == Path("from-file.db")
+    assert settings.database == Path("from-file.db")
     assert settings.admins == frozenset({1, 2})
     assert str(settings.timezone) == "Asia/Makassar"
 

@@ -6,10 +6,14 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from offline.fake_telegram import FakeTelegram
 from offline.processes import start_bot_process
 from storage import Repository
 from tests.harness import eventually
+
+pytestmark = pytest.mark.sqlite_only  # kill -9 of a bot on an SQLite file
 
 NOW = "2020-02-15T08:00:00+08:00"
 RECIPIENTS = range(7000, 7300)

@@ -21,6 +21,8 @@ from offline.processes import start_bot_process
 from storage import Repository
 from tests.harness import eventually
 
+pytestmark = pytest.mark.sqlite_only  # a full disk, locks and I/O errors of an SQLite file
+
 SETTINGS = {"SENSUS_QUIET_HOURS": "off", "SENSUS_SEND_RATE": "30"}
 
 

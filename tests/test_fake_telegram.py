@@ -413,3 +413,51 @@ async def test_faults_reach_callback_answers_and_the_bots_own_checks(
             await call
     telegram.server_error_rate = 0.0
     assert await api.answer_callback_query(query_id)  # the query stayed open through it all
+
+
+# Webhooks
+
+
+@pytest.mark.parametrize(
+    ("settings", "wording"),
+    [
+        ({"url": "http://sensus.example.id/hook"}, "An HTTPS URL must be provided for webhook"),
+        (
+            {"url": "https://sensus.example.id:8080/hook"},
+            "Webhook can be set up only on ports 80, 88, 443 or 8443",
+        ),
+        (
+            {"url": "https://sensus.example.id/hook", "secret_token": "with space"},
+            "secret token contains unallowed characters",
+        ),
+        (
+            {"url": "https://sensus.example.id/hook", "max_connections": 101},
+            "max_connections must be between 1 and 100",
+        ),
+        (
+            {"url": "https://sensus.example.id/hook", "allowed_updates": ["messages"]},
+            "unknown update type in allowed_updates",
+        ),
+    ],
+)
+async def test_webhooks_telegram_refuses_are_refused(
+    api: Bot, telegram: FakeTelegram, settings: dict[str, Any], wording: str
+):
+    assert (
+        await refused(telegram, api.set_webhook(**settings))
+        == f"Bad Request: bad webhook: {wording}"
+    )
+    assert telegram.api.webhook == {}
+
+
+async def test_a_webhook_is_recorded_as_telegram_keeps_it_and_blocks_get_updates(
+    api: Bot, telegram: FakeTelegram
+):
+    url = "https://sensus.example.id:8443/hook"
+    await api.set_webhook(url, secret_token="abc_DEF-123", allowed_updates=["message"])
+    info = await api.get_webhook_info()
+    assert (info.url, info.max_connections, info.allowed_updates) == (url, 40, ("message",))
+    with pytest.raises(Exception, match="webhook is active"):
+        await api.get_updates()
+    await api.delete_webhook()
+    assert await api.get_updates() == ()

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage import Repository
+from storage.engine import setting
 from tests.harness import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,8 +96,8 @@ def test_unanswered_lists_what_residents_asked_without_an_answer(tmp_path):
     assert [(r["text"], r["outcome"]) for r in rows] == [("harga beras di pasar", "fallback")]
 
 
-async def test_reviewed_examples_are_exported_and_join_cross_validation(tmp_path):
-    db = tmp_path / "s.db"
+async def test_reviewed_examples_are_exported_and_join_cross_validation(tmp_path, db_path):
+    db = db_path
     repository = await Repository.open(db)
     now = datetime(2020, 2, 20, tzinfo=UTC)
     for text in ("sa pung ade baru lahir kemarin masuk hitungan ko sonde", "harga babi di pasar"):
@@ -105,7 +106,7 @@ async def test_reviewed_examples_are_exported_and_join_cross_validation(tmp_path
     await repository.decide([newest.id], "out-of-scope", 900, now)
     await repository.decide([oldest.id], "add-remove-member", 900, now)
     await repository.close()
-    env = {"SENSUS_DB": str(db)}
+    env = {"SENSUS_DB": setting(db)}
 
     target = tmp_path / "reviewed.jsonl"
     sensus("faq", "examples", "export", str(target), env=env)

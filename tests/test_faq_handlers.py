@@ -1,12 +1,12 @@
 """Residents' questions through the fake Bot API: answers, asking back, fallback, cards."""
 
-import sqlite3
 from dataclasses import replace
 
 import pytest
 
 from bot.config import Settings
 from tests.conftest import DURING_ONLINE
+from tests.databases import columns, stored_text
 from tests.harness import RunningBot
 
 
@@ -99,11 +99,8 @@ async def test_unanswered_questions_are_kept_for_staff_without_identity_numbers(
     assert [(q.outcome, q.lang) for q in kept] == [("clarify", "id"), ("fallback", "id")]
     assert kept[0].text == "sandi token password" and kept[0].best_topic is not None
     assert kept[1].text == "kapan kapal ke Rote berangkat?"
-    with sqlite3.connect(db_path) as raw:
-        dump = "\n".join(raw.iterdump())
-        columns = [row[1] for row in raw.execute("PRAGMA table_info(unanswered_questions)")]
-    assert "5371012345670001" not in dump
-    assert "user_id" not in columns  # kept anonymously
+    assert "5371012345670001" not in stored_text(db_path)
+    assert "user_id" not in columns(db_path, "unanswered_questions")  # kept anonymously
 
 
 async def test_small_talk_gets_a_short_friendly_reply_with_the_menu(bot: RunningBot):

@@ -71,8 +71,8 @@ class RemotePerson:
         await eventually(lambda: self.screen() != before, seconds=20)
 
 
-async def test_kill_9_during_a_mixed_workload_loses_nothing(telegram: FakeTelegram, tmp_path):
-    db = tmp_path / "sensus.db"
+async def test_kill_9_during_a_mixed_workload_loses_nothing(telegram: FakeTelegram, db_path):
+    db = db_path
     recipients = range(7000, 7200)
     await seed_broadcast(db, recipients)
     settings = {"SENSUS_SEND_RATE": "30", "SENSUS_QUIET_HOURS": "off"}

@@ -12,6 +12,7 @@ from bot.domain.calendar import shipped_calendar_path
 from bot.logs import setup_logging
 from offline.fake_telegram import FakeTelegram
 from tests.conftest import DURING_ONLINE
+from tests.databases import stored_text
 from tests.harness import Person, RunningBot, run_bot
 
 STEPS_AS_RUN = [
@@ -184,9 +185,7 @@ async def test_kk_checked_at_login_is_deleted_and_never_kept_or_logged(bot: Runn
     report = ani.last["text"]
     assert "Pemeriksaan nomor KK 5371••••••••0007" in report and "Bentuk nomornya benar" in report
     assert "sudah saya hapus" in report and number not in report
-    assert number.encode() not in b"".join(
-        p.read_bytes() for p in db_path.parent.glob("sensus.db*")
-    )
+    assert number not in stored_text(db_path)
     logging.getLogger("test").info("user typed %s", number)  # even an explicit log line
     assert log.getvalue() and number not in log.getvalue()
     setup_logging("WARNING")

@@ -1,9 +1,9 @@
 """A person when the bot cannot help: tickets to the staff helpdesk group and replies back."""
 
-import sqlite3
 from typing import Any
 
 from tests.conftest import ADMIN_ID
+from tests.databases import rows
 from tests.harness import RunningBot, eventually, ready, say_in_group, texts_to
 
 DESK: dict[str, Any] = {"id": -777, "type": "supergroup", "title": "Meja bantuan BPS"}
@@ -77,9 +77,8 @@ async def test_one_open_ticket_each_and_only_staff_replies_are_delivered(bot, db
     assert "Maaf, ini hanya untuk petugas" in other.last["text"]
     calls = [c for c in bot.telegram.calls if c.chat_id == DESK["id"]]
     assert not any("tolong sampaikan" in str(c.params.get("text")) for c in calls)
-    with sqlite3.connect(db_path) as raw:
-        replies = raw.execute("SELECT COUNT(*) FROM outbox WHERE content LIKE 'ticket-reply:%'")
-        assert replies.fetchone() == (0,)
+    replies = rows(db_path, "SELECT COUNT(*) FROM outbox WHERE content LIKE 'ticket-reply:%'")
+    assert replies == [(0,)]
 
     await admin.send("/tiket")
     assert "🎫 #1" in admin.last["text"] and "Kapan sensus online" in admin.last["text"]

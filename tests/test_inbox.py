@@ -1,6 +1,5 @@
 """/tanya_masuk: a missed question reaches the inbox, a staff decision teaches the running bot."""
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from bot.domain.inbox import near_duplicates
 from storage import Repository
 from storage.inbox import SKIP
 from tests.conftest import ADMIN_ID
+from tests.databases import rows
 from tests.harness import RunningBot, eventually, ready
 
 # Nothing in the shipped examples says this; the bot cannot answer it today.
@@ -37,12 +37,10 @@ async def test_a_decision_in_the_inbox_teaches_the_running_bot(bot: RunningBot, 
     await admin.press("Keluarga & alamat", question)
     await admin.press("Tambah/hapus anggota", question)
     assert "✅" in admin.last["text"]
-    with sqlite3.connect(db_path) as raw:
-        examples = raw.execute("SELECT lang, question, topic, reviewed_by FROM reviewed_examples")
-        stored = examples.fetchall()
-        (pending,) = raw.execute(
-            "SELECT COUNT(*) FROM unanswered_questions WHERE decision IS NULL"
-        ).fetchone()
+    stored = rows(db_path, "SELECT lang, question, topic, reviewed_by FROM reviewed_examples")
+    ((pending,),) = rows(
+        db_path, "SELECT COUNT(*) FROM unanswered_questions WHERE decision IS NULL"
+    )
     assert {row[2] for row in stored} == {"add-remove-member"} and stored[0][3] == ADMIN_ID
     assert pending == 0
 
@@ -75,8 +73,8 @@ def test_near_duplicates_are_grouped_per_language(bot: RunningBot):
     assert near_duplicates(questions, normaliser) == [[0, 1, 4], [2], [3]]
 
 
-async def test_a_question_is_decided_once_and_skipping_teaches_nothing(tmp_path: Path):
-    repository = await Repository.open(tmp_path / "s.db")
+async def test_a_question_is_decided_once_and_skipping_teaches_nothing(db_path):
+    repository = await Repository.open(db_path)
     now = datetime(2020, 2, 20, tzinfo=UTC)
     for text in ("harga beras 1234567890", "harga beras"):
         await repository.record_unanswered(text, "id", "fallback", None, 0.1, now)

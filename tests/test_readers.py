@@ -57,7 +57,7 @@ async def test_groups_get_broadcasts_in_the_default_language(
     telegram: FakeTelegram, settings: Settings
 ):
     english = replace(settings, default_lang="en")
-    repo = await Repository.open(settings.db_path)
+    repo = await Repository.open(settings.database)
     texts = {"id": "Petugas datang besok.", "en": "Officers visit tomorrow."}
     broadcast = await repo.create_broadcast("staff", texts, "rt-groups", 0.0, DURING_ONLINE)
     await repo.enqueue(-4100, None, "broadcast", "b", pack(Broadcast(broadcast)), 0.0)

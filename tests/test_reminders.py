@@ -145,11 +145,11 @@ async def subscribers(repo: Repository) -> None:
 
 
 async def due_times(repo: Repository, user_id: int) -> dict[str, datetime]:
-    async with repo._db.execute(
+    rows = await repo._all(
         "SELECT dedupe_key, not_before FROM outbox WHERE user_id = ? AND status = 'pending'",
         (user_id,),
-    ) as cursor:
-        return {k.split(":")[1]: datetime.fromtimestamp(t, UTC) for k, t in await cursor.fetchall()}
+    )
+    return {k.split(":")[1]: datetime.fromtimestamp(t, UTC) for k, t in rows}
 
 
 async def test_planning_reaches_subscribers_only_at_their_local_time(db_path):

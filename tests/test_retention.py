@@ -1,6 +1,5 @@
 """Retention: the running bot prunes what it keeps no longer, never what is still needed."""
 
-import sqlite3
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from bot.config import ConfigError, load_settings
 from bot.domain.audience import Audience
 from bot.domain.clock import FixedClock
 from storage import Repository
+from tests.databases import rows
 from tests.harness import eventually, run_bot
 
 NOW = datetime(2020, 9, 15, 10, 0, tzinfo=ZoneInfo("Asia/Makassar"))
@@ -57,14 +57,9 @@ async def seed(db) -> dict[str, int]:
     return {"old_draft": old_draft, "new_draft": new_draft, "preview": preview, "posted": posted}
 
 
-def rows(db, sql: str) -> list:
-    with sqlite3.connect(db) as raw:
-        return [tuple(r) for r in raw.execute(sql)]
-
-
 async def test_the_bot_prunes_old_rows_at_start_and_keeps_what_is_needed(telegram, settings):
-    ids = await seed(settings.db_path)
-    db = settings.db_path
+    ids = await seed(settings.database)
+    db = settings.database
     async with run_bot(telegram, settings, FixedClock(NOW)):
         await eventually(lambda: rows(db, "SELECT COUNT(*) FROM role_audit") == [(3,)])
     assert rows(db, "SELECT text FROM unanswered_questions") == [("baru",)]
@@ -87,10 +82,12 @@ async def test_the_bot_prunes_old_rows_at_start_and_keeps_what_is_needed(telegra
 
 
 async def test_retention_periods_follow_the_settings(telegram, settings):
-    await seed(settings.db_path)
+    await seed(settings.database)
     shorter = replace(settings.retention, unanswered=timedelta(days=30))
     async with run_bot(telegram, replace(settings, retention=shorter), FixedClock(NOW)):
-        await eventually(lambda: rows(settings.db_path, "SELECT * FROM unanswered_questions") == [])
+        await eventually(
+            lambda: rows(settings.database, "SELECT * FROM unanswered_questions") == []
+        )
 
 
 def test_retention_settings_are_days_and_checked():

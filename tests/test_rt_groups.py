@@ -1,12 +1,12 @@
 """Staff, RT heads and their groups through the fake Bot API; every refusal on the server."""
 
-import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import FixedClock
 from offline.local_api import keyboard_buttons
 from tests.conftest import ADMIN_ID
+from tests.databases import rows
 from tests.harness import (
     RunningBot,
     bot_joins,
@@ -59,9 +59,8 @@ async def test_invitation_to_rt_head_to_linked_group_to_announcement(bot: Runnin
     posted = texts_to(bot.telegram, -900, "Kerja bakti")[0]
     assert "&lt;pendataan&gt;" in posted and "Kota Kupang · Fatululi RT 05/RW 02" in posted
 
-    with sqlite3.connect(db_path) as raw:
-        stored = [row[0] for row in raw.execute("SELECT code_hash FROM rt_invitations")]
-        actions = [row[0] for row in raw.execute("SELECT action FROM role_audit ORDER BY id")]
+    stored = [row[0] for row in rows(db_path, "SELECT code_hash FROM rt_invitations")]
+    actions = audit_actions(db_path)
     assert code not in stored and len(stored[0]) == 64  # only a hash is kept
     assert actions == ["grant-staff", "invite-rt", "join-rt", "link-group"]
 
@@ -137,8 +136,7 @@ async def test_residents_forged_buttons_and_expired_invitations_are_refused(tele
 
 
 def audit_actions(db_path) -> list[str]:
-    with sqlite3.connect(db_path) as raw:
-        return [row[0] for row in raw.execute("SELECT action FROM role_audit ORDER BY id")]
+    return [row[0] for row in rows(db_path, "SELECT action FROM role_audit ORDER BY id")]
 
 
 async def test_staff_can_withdraw_an_invitation_by_button_or_command(bot: RunningBot, db_path):

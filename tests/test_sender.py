@@ -1,14 +1,20 @@
 """Reminders and the outbox sender through the fake Bot API, with a fixed clock and faults."""
 
 import asyncio
+import secrets
 import sqlite3
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.config import Settings
 from bot.domain.clock import FixedClock
-from offline.fake_telegram import FakeTelegram
+from offline.fake_telegram import TOKEN, FakeTelegram
+from storage.engine import PostgresUrl
 from tests.conftest import ADMIN_ID
+from tests.databases import rows
 from tests.harness import RunningBot, eventually, run_bot, texts_to
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -283,6 +289,7 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text
 
 
+@pytest.mark.sqlite_only
 async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, settings, caplog):
     clock = FixedClock(wita("2020-03-01T10:00"))
     chats = list(range(5100, 5130))
@@ -293,7 +300,7 @@ async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, set
         later = clock.moment.timestamp() + 60
         for chat_id in chats:
             await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
-        with sqlite3.connect(settings.db_path, isolation_level=None) as other:
+        with sqlite3.connect(settings.database, isolation_level=None) as other:
             other.execute("BEGIN IMMEDIATE")  # another process writing, for 7 seconds
             await tick(bot, clock, wita("2020-03-01T10:02"))
             await asyncio.sleep(7)
@@ -301,3 +308,29 @@ async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, set
         await eventually(lambda: all(texts_to(telegram, c) for c in chats), seconds=40)
         assert [len(texts_to(telegram, c)) for c in chats] == [1] * len(chats)
     assert any("database is locked" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_sender_rides_out_lost_postgresql_connections(telegram, postgres_url, caplog):
+    name = f"sensus-{secrets.token_hex(4)}"  # the bot's connections, and nobody else's
+    url = PostgresUrl(f"{postgres_url.url}&application_name={name}")
+    settings = Settings(token=TOKEN, api_url=telegram.url, database=url)
+    clock = FixedClock(wita("2020-03-01T10:00"))
+    chats = list(range(5200, 5230))
+    async with run_bot(telegram, settings, clock) as bot:
+        sender = bot.services.sender
+        assert sender is not None
+        sender.render = lambda row: asyncio.sleep(0, result="info")
+        later = clock.moment.timestamp() + 60
+        for chat_id in chats:
+            await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+        cut = rows(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?",
+            (name,),
+        )
+        assert cut and all(ok for (ok,) in cut)  # the server restarted, say
+        await tick(bot, clock, wita("2020-03-01T10:02"))
+        await eventually(lambda: all(texts_to(telegram, c) for c in chats), seconds=40)
+        assert [len(texts_to(telegram, c)) for c in chats] == [1] * len(chats)
+        assert await bot.services.repo.outbox_status() == {"sent": len(chats)}
+    assert any("the database answers again" in r.getMessage() for r in caplog.records)

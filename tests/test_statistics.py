@@ -2,10 +2,10 @@
 
 import csv
 import io
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import ADMIN_ID
+from tests.databases import rows
 from tests.harness import RunningBot, ready
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -41,9 +41,8 @@ async def test_statistics_send_a_chart_and_a_csv_matching_the_database(bot, db_p
     documents = sent_files(bot, "sendDocument", ADMIN_ID)
     assert len(photos) == 1 and photos[0].startswith(PNG)
     people = figures(documents[0])
-    with sqlite3.connect(db_path) as raw:
-        (count,) = raw.execute("SELECT COUNT(*) FROM users").fetchone()
-        (indonesian,) = raw.execute("SELECT COUNT(*) FROM users WHERE lang = 'id'").fetchone()
+    ((count,),) = rows(db_path, "SELECT COUNT(*) FROM users")
+    ((indonesian,),) = rows(db_path, "SELECT COUNT(*) FROM users WHERE lang = 'id'")
     assert sum(v for (table, _, _), v in people.items() if table == "people_by_language") == count
     assert people[("people_by_language", "id", "people")] == indonesian
     new = sum(v for (table, _, s), v in people.items() if table == "people_by_day" and s == "new")
@@ -52,8 +51,7 @@ async def test_statistics_send_a_chart_and_a_csv_matching_the_database(bot, db_p
 
     await admin.press("Pertanyaan")
     questions = figures(sent_files(bot, "sendDocument", ADMIN_ID)[-1])
-    with sqlite3.connect(db_path) as raw:
-        stored = dict(raw.execute("SELECT outcome, COUNT(*) FROM faq_outcomes GROUP BY outcome"))
+    stored = dict(rows(db_path, "SELECT outcome, COUNT(*) FROM faq_outcomes GROUP BY outcome"))
     by_outcome: dict[str, int] = {}
     for (table, _, series), value in questions.items():
         if table == "questions_by_day":

@@ -13,3 +13,5 @@ class Retention:
     drafts: timedelta = timedelta(days=14)  # unsent broadcast drafts and announcement previews
     invitations: timedelta = timedelta(days=30)  # RT invitations, counted from their expiry
     audit: timedelta = timedelta(days=365)  # role changes, beyond the season
+    # update ids processed: Telegram re-delivers an unanswered update for 24 hours at most
+    updates: timedelta = timedelta(days=1)

@@ -6,6 +6,10 @@ small batches); queued, in-flight and unrecorded rows together never exceed ``ba
 and claimed rows go back to the queue at start-up, so a crash can resend at most
 ``batch`` messages.
 
+Several workers on one database elect one sender (the repository's Leadership): the others
+try again every LEADER_RETRY seconds. A new leader first requeues what the previous one left
+claimed; a leader that loses leadership stops starting sends at once.
+
 The database can fail for a while (locked by another process, disk full): the sender
 logs it, backs off and carries on when it answers again; nothing is lost on the way.
 """
@@ -40,6 +44,7 @@ IDLE_WAIT = 1.0  # seconds between looks at the queue when nothing is due
 MAX_IN_FLIGHT = 64  # requests at once, at most (high rates over slow links)
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between tries while the database fails
 STOP_TIMEOUT = 5.0  # seconds stop() may take (the process must exit within 10 s)
+LEADER_RETRY = 1.0  # seconds between tries to become the leader
 Renderer = Callable[[OutboxRow], Awaitable[str | None]]
 
 
@@ -76,13 +81,20 @@ class Sender:
         self._sent: list[int] = []  # accepted by Telegram, not yet recorded
         self._unrecorded: list[int] = []  # not sent, outcome not written: back to the queue
         self._failing = False  # the database failed on the last try
+        self._leadership = repo.leadership()
+        self._leading = False
+        self._lost: asyncio.Task[None] | None = None  # waits for leadership to be lost
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process is the bot's sender now."""
+        return self._leading
 
     async def start(self) -> None:
-        """Requeue what a previous run left claimed, then start sending."""
-        requeued = await self.repo.requeue_in_flight()
-        if requeued:
-            log.warning("requeued %d messages claimed by a previous run", requeued)
+        """Become the leader if nobody else is (requeueing what a previous leader left
+        claimed), then send while leading; other workers keep trying."""
         self._stopping = False
+        await self._become_leader()
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
@@ -103,10 +115,49 @@ class Sender:
         """Something was queued for now: look at the queue at once."""
         self._wake.set()
 
+    async def _become_leader(self) -> None:
+        """Take leadership when it is free; a new leader requeues what was left claimed."""
+        try:
+            if not await self._leadership.acquire():
+                return
+            requeued = await self.repo.requeue_in_flight()
+        except Exception as error:  # the database is away: try again later
+            log.warning("outbox: could not try to lead the sender: %s", error)
+            await self._leadership.release()
+            return
+        if requeued:
+            log.warning("requeued %d messages claimed by a previous sender", requeued)
+        log.info("this process leads the sender")
+        self._leading = True
+        self._lost = asyncio.create_task(self._watch_leadership(), name="outbox-leadership")
+
+    async def _watch_leadership(self) -> None:
+        await self._leadership.lost()
+        log.warning("outbox: lost the lead of the sender; another worker takes over")
+        self._leading = False
+        self._wake.set()
+        self._request_done.set()
+
     async def _run(self) -> None:
-        failures = 0
         try:
             while not self._stopping:
+                if self._leading:
+                    await self._send_while_leading()
+                else:
+                    await self._pause(LEADER_RETRY)
+                    if not self._stopping:
+                        await self._become_leader()
+        finally:
+            if self._lost is not None:
+                self._lost.cancel()
+                await asyncio.gather(self._lost, return_exceptions=True)
+            self._leading = False
+            await self._leadership.release()
+
+    async def _send_while_leading(self) -> None:
+        failures = 0
+        try:
+            while not self._stopping and self._leading:
                 try:
                     await self._step()
                 except Exception as error:  # the sender must never end on its own
@@ -147,14 +198,22 @@ class Sender:
         if at > now:
             await asyncio.sleep(at - now)
         await self._room_for_another()
+        if not self._leading:  # lost while waiting for its slot: the new leader sends it
+            return
         self._sending += 1
         task = asyncio.create_task(self._deliver(row))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
     async def _finish(self) -> None:
-        """Record what was sent and put back what was claimed, unless the database is failing:
-        then the claimed rows go back to the queue at the next start."""
+        """Record what was sent and put back what was claimed, unless the database is failing
+        or leadership was lost: then the next leader puts them back."""
+        if not self._leading:
+            with contextlib.suppress(*DatabaseError):
+                await self._record_sent()  # sent is sent, whoever leads now
+            self._queue.clear()
+            self._unrecorded.clear()
+            return
         if self._failing:
             log.warning(
                 "outbox: stopping while the database fails; %d claimed messages are queued"
@@ -214,7 +273,7 @@ class Sender:
         """Keep about twice the requests in flight the rate needs at the observed latency:
         enough to ride over slow answers, few enough not to crowd the HTTP client.
         """
-        while not self._stopping:
+        while not self._stopping and self._leading:
             # The round trip's floor, not its average: the average also counts time spent
             # queuing for this process's own CPU, and more requests would only add to it.
             floor = sorted(self._latencies)[len(self._latencies) // 10]
