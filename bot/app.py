@@ -22,11 +22,13 @@ from bot.domain.clock import Clock, clock_at
 from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest
 from bot.i18n import I18n, load_i18n
+from bot.metrics import MeasuredUpdates, Metrics
 from bot.outbox.planning import active_calendar
 from bot.outbox.rendering import render
 from bot.outbox.sender import Sender
 from bot.processing import ChatOrderedUpdateProcessor
 from bot.services import Services
+from bot.signals import Listen, SignalsServer
 from storage import Repository
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ WATCHER_KEY = "calendar-watcher"
 CALENDAR_POLL = 30.0  # seconds between looks for a calendar applied from the command line
 PRUNER_KEY = "pruner"
 PRUNE_EVERY = 24 * 3600.0  # seconds between prunings of what is kept no longer (and at start)
+SIGNALS_KEY = "signals-server"
 
 
 def build_application(
@@ -45,8 +48,11 @@ def build_application(
     i18n: I18n | None = None,
     clock: Clock | None = None,
     request: BaseRequest | None = None,
+    signals: Listen | None = None,
 ) -> AnyApplication:
-    """Build the Application with every handler registered; resources open in post_init."""
+    """Build the Application with every handler registered; resources open in post_init.
+    With ``signals``, /healthz and /metrics are served there while the bot runs."""
+    metrics = Metrics()
     builder = (
         ApplicationBuilder()
         .token(settings.token or OFFLINE_TOKEN)
@@ -59,30 +65,34 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=SensusContext))
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .concurrent_updates(MeasuredUpdates(ChatOrderedUpdateProcessor(), metrics))
         .post_init(open_services)
         .post_stop(stop_background)
         .post_shutdown(close_services)
     )
-    builder = builder.request(request or AiohttpRequest(connections=64))
-    builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
+    builder = builder.request(request or AiohttpRequest(connections=64, metrics=metrics))
+    builder = builder.get_updates_request(request or AiohttpRequest(connections=1, metrics=metrics))
     application: AnyApplication = builder.build()
     i18n = i18n or load_i18n(settings.locales_dir)
-    application.bot_data[SERVICES_KEY] = Services(
+    services = Services(
         settings=settings,
         i18n=i18n,
         clock=clock or clock_at(settings.now),
         faq=FaqEngine.load(settings.locales_dir, i18n.codes),
         guide=load_guide(settings.locales_dir, i18n.codes),
         configured_calendar=load_calendar(settings.calendar_path),
+        metrics=metrics,
     )
+    application.bot_data[SERVICES_KEY] = services
+    if signals is not None:
+        application.bot_data[SIGNALS_KEY] = SignalsServer(services, signals)
     handlers.register(application)
     return application
 
 
 async def open_services(application: AnyApplication) -> None:
     """Open the database (scrubbing the token from stored error texts), load the calendar in
-    force, start the sender (post_init)."""
+    force, start the sender and the health and metrics server (post_init)."""
     services = services_of(application)
     settings = services.settings
     services.use_repository(await Repository.open(settings.db_path, settings.timezone))
@@ -103,12 +113,18 @@ async def open_services(application: AnyApplication) -> None:
     application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
     application.bot_data[PRUNER_KEY] = asyncio.create_task(prune_daily(services))
     await publish_commands(application.bot, services.i18n)
+    if SIGNALS_KEY in application.bot_data:
+        await application.bot_data[SIGNALS_KEY].start()
     log.info("sensus-bot started as @%s", application.bot.username)
 
 
 async def stop_background(application: AnyApplication) -> None:
-    """Stop the calendar watcher and the sender while the bot can still send (post_stop)."""
+    """Stop the health and metrics server, the calendar watcher and the sender while the bot
+    can still send (post_stop)."""
     services = services_of(application)
+    signals = application.bot_data.pop(SIGNALS_KEY, None)
+    if signals is not None:
+        await signals.stop()
     for task in list(services.background):
         task.cancel()
     await asyncio.gather(*services.background, return_exceptions=True)
@@ -127,6 +143,7 @@ async def close_services(application: AnyApplication) -> None:
     await stop_background(application)  # when post_init succeeded but the start did not
     services = services_of(application)
     await services.close_repository()
+    await services.flood.close()
 
 
 async def refresh_calendar(services: Services) -> None:

@@ -44,6 +44,8 @@ class Database(SqlAccess):
     """The database file (part of Repository)."""
 
     zone: tzinfo
+    _path: Path
+    _file_id: tuple[int, int]  # (device, inode) of the file opened
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -66,6 +68,8 @@ class Database(SqlAccess):
             raise StorageError(f"cannot open database {path}: {error}") from None
         repository = cls(connection)
         repository.zone = zone
+        opened = await asyncio.to_thread(os.stat, path)
+        repository._path, repository._file_id = path, (opened.st_dev, opened.st_ino)
         try:
             connection.row_factory = aiosqlite.Row
             await connection.execute("PRAGMA journal_mode=WAL")
@@ -119,6 +123,17 @@ class Database(SqlAccess):
         lines = [line for r in rows for line in str(r[0]).splitlines()]
         findings = [line for line in lines if line and not line.startswith("***")]
         return None if findings == ["ok"] else (findings or lines)[0]
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a query and its file is still the one open: a
+        file deleted or replaced under the running bot would lose every later write."""
+        await self._one("SELECT COUNT(*) FROM sqlite_master")
+        try:
+            found = await asyncio.to_thread(os.stat, self._path)
+        except OSError:
+            found = None
+        if found is None or (found.st_dev, found.st_ino) != self._file_id:
+            raise StorageError(f"{self._path} was deleted or replaced while the bot runs")
 
     async def schema_version(self) -> int:
         """The migration version the database is at."""

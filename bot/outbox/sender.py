@@ -103,6 +103,11 @@ class Sender:
         """Something was queued for now: look at the queue at once."""
         self._wake.set()
 
+    @property
+    def leading(self) -> bool:
+        """Whether this sender is the one that sends (one process per database for now)."""
+        return True
+
     async def _run(self) -> None:
         failures = 0
         try:
