@@ -96,6 +96,8 @@ async def open_services(application: AnyApplication) -> None:
     services = services_of(application)
     settings = services.settings
     services.use_repository(await Repository.open(settings.db_path, settings.timezone))
+    if SIGNALS_KEY in application.bot_data:  # early: an address in use stops the start here
+        await application.bot_data[SIGNALS_KEY].start()
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)
@@ -113,8 +115,6 @@ async def open_services(application: AnyApplication) -> None:
     application.bot_data[WATCHER_KEY] = asyncio.create_task(watch_calendar(services))
     application.bot_data[PRUNER_KEY] = asyncio.create_task(prune_daily(services))
     await publish_commands(application.bot, services.i18n)
-    if SIGNALS_KEY in application.bot_data:
-        await application.bot_data[SIGNALS_KEY].start()
     log.info("sensus-bot started as @%s", application.bot.username)
 
 

@@ -3,11 +3,13 @@ to any aiohttp application, or served on a port of their own (``sensus-bot run -
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from bot.config import ConfigError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -112,9 +114,16 @@ class SignalsServer:
         self.url = ""
 
     async def start(self) -> None:
-        """Listen; ``url`` tells where (the port chosen when 0 was asked)."""
+        """Listen; ``url`` tells where (the port chosen when 0 was asked). ConfigError naming
+        --metrics when the address cannot be used."""
         await self._runner.setup()
-        await web.TCPSite(self._runner, self._listen.host, self._listen.port).start()
+        host, port = self._listen.host, self._listen.port
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as error:
+            await self._runner.cleanup()
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ConfigError("--metrics", f"cannot listen on {host}:{port}: {reason}") from None
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         log.info("health and metrics at %s/healthz and /metrics", self.url)

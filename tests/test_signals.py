@@ -3,6 +3,7 @@ Prometheus and a load balancer would, while people talk to it."""
 
 import asyncio
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -171,3 +172,22 @@ def test_a_bad_metrics_address_is_one_line(tmp_path: Path):
     assert result.stderr == (
         "sensus-bot: error: --metrics: expected HOST:PORT such as 127.0.0.1:8443, not '9090'\n"
     )
+
+
+async def test_a_metrics_port_in_use_stops_run_in_one_line(telegram: FakeTelegram, tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_API_URL": telegram.url,
+            "SENSUS_DB": str(tmp_path / "sensus.db"),
+        }
+        args = ("run", "--metrics", f"127.0.0.1:{port}")
+        result = await asyncio.to_thread(run_cli, *args, env=env, check=False, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"sensus-bot: error: --metrics: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+    assert not any(c.method == "getUpdates" for c in telegram.calls)
