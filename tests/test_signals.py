@@ -2,6 +2,7 @@
 Prometheus and a load balancer would, while people talk to it."""
 
 import asyncio
+import json
 import signal
 import socket
 from collections.abc import AsyncIterator
@@ -137,7 +138,7 @@ async def test_healthz_is_503_once_the_database_file_is_gone(
         assert any("deleted or replaced" in problem for problem in body["problems"])
 
 
-async def test_run_serves_the_signals_in_webhook_mode_and_stops_with_the_bot(
+async def test_run_serves_the_signals_in_webhook_mode_logs_json_and_stops_with_the_bot(
     telegram: FakeTelegram, tmp_path: Path
 ):
     metrics_port, hook_port = free_port(), free_port()
@@ -150,6 +151,8 @@ async def test_run_serves_the_signals_in_webhook_mode_and_stops_with_the_bot(
         f"127.0.0.1:{hook_port}",
         "--metrics",
         f"127.0.0.1:{metrics_port}",
+        SENSUS_LOG_FORMAT="json",
+        SENSUS_LOG_LEVEL="INFO",
     )
     base = f"http://127.0.0.1:{metrics_port}"
     try:
@@ -163,6 +166,9 @@ async def test_run_serves_the_signals_in_webhook_mode_and_stops_with_the_bot(
             _, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()
     assert not port_open(metrics_port)
+    logged = [json.loads(line) for line in stderr.decode().splitlines()]
+    assert f"health and metrics at {base}/healthz and /metrics" in [e["message"] for e in logged]
+    assert {e["logger"] for e in logged} >= {"bot.signals", "bot.app"}
 
 
 def test_a_bad_metrics_address_is_one_line(tmp_path: Path):
