@@ -327,7 +327,13 @@ def _redis_url(value: str | None) -> str | None:
     if value is None:
         return None
     parsed = urlparse(value)
-    if parsed.scheme not in ("redis", "rediss", "unix") or not (parsed.netloc or parsed.path):
+    try:
+        port_valid = parsed.port is None or parsed.port > 0
+    except ValueError:  # not a number, or out of range
+        port_valid = False
+    known = parsed.scheme in ("redis", "rediss", "unix") and bool(parsed.netloc or parsed.path)
+    if not (known and port_valid):
+        # Not quoted: the URL may hold a password.
         raise ConfigError("SENSUS_REDIS", "expected a URL such as redis://127.0.0.1:6379/0")
     return value
 

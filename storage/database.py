@@ -63,12 +63,12 @@ class Database(SqlAccess):
             raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
         try:
             await asyncio.to_thread(create_private, path)
+            opened = await asyncio.to_thread(os.stat, path)
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot open database {path}: {error}") from None
         repository = cls(connection)
         repository.zone = zone
-        opened = await asyncio.to_thread(os.stat, path)
         repository._path, repository._file_id = path, (opened.st_dev, opened.st_ino)
         try:
             connection.row_factory = aiosqlite.Row

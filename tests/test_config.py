@@ -67,6 +67,7 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         ("SENSUS_LOG_FORMAT", "xml"),
         ("SENSUS_REDIS", "127.0.0.1:6379"),
         ("SENSUS_REDIS", "http://:secret@cache:6379"),
+        ("SENSUS_REDIS", "redis://cache:port/0"),
     ],
 )
 def test_invalid_values_name_the_setting(name, value):
