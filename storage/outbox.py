@@ -214,7 +214,7 @@ class OutboxStore(SqlAccess):
     async def outbox_pending(self, now: float) -> tuple[int, int]:
         """Messages not sent yet: how many are due at ``now``, how many are for later."""
         row = await self._one(
-            "SELECT COALESCE(SUM(not_before <= ?), 0), COUNT(*) FROM outbox"
+            "SELECT COUNT(*) FILTER (WHERE not_before <= ?), COUNT(*) FROM outbox"
             " WHERE status = 'pending'",
             (now,),
         )
