@@ -22,12 +22,14 @@ from bot.domain.clock import Clock, clock_at
 from bot.domain.guide import load_guide
 from bot.http import AiohttpRequest
 from bot.i18n import I18n, load_i18n
+from bot.metrics import MeasuredUpdates, Metrics
 from bot.outbox.planning import active_calendar
 from bot.outbox.rendering import render
 from bot.outbox.sender import Sender
 from bot.processing import ChatOrderedUpdateProcessor
 from bot.services import Services
-from bot.webhook import WebhookServer, serve
+from bot.signals import Listen, SignalsServer, add_routes
+from bot.webhook import WebhookServer, serve, stop_on_signals
 from storage import Repository
 from storage.updates import CALENDAR, REVIEWED_EXAMPLES
 
@@ -41,6 +43,7 @@ WATCHER_KEY = "change-watcher"
 CHANGE_POLL = 2.0
 PRUNER_KEY = "pruner"
 PRUNE_EVERY = 24 * 3600.0  # seconds between prunings of what is kept no longer (and at start)
+SIGNALS_KEY = "signals-server"
 
 
 def build_application(
@@ -49,8 +52,11 @@ def build_application(
     i18n: I18n | None = None,
     clock: Clock | None = None,
     request: BaseRequest | None = None,
+    signals: Listen | None = None,
 ) -> AnyApplication:
-    """Build the Application with every handler registered; resources open in post_init."""
+    """Build the Application with every handler registered; resources open in post_init.
+    With ``signals``, /healthz and /metrics are served there while the bot runs."""
+    metrics = Metrics()
     i18n = i18n or load_i18n(settings.locales_dir)
     services = Services(
         settings=settings,
@@ -59,6 +65,7 @@ def build_application(
         faq=FaqEngine.load(settings.locales_dir, i18n.codes),
         guide=load_guide(settings.locales_dir, i18n.codes),
         configured_calendar=load_calendar(settings.calendar_path),
+        metrics=metrics,
     )
     builder = (
         ApplicationBuilder()
@@ -72,27 +79,35 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=SensusContext))
-        .concurrent_updates(ChatOrderedUpdateProcessor(lambda: services.repo, services.clock))
+        .concurrent_updates(
+            MeasuredUpdates(
+                ChatOrderedUpdateProcessor(lambda: services.repo, services.clock), metrics
+            )
+        )
         .post_init(open_services)
         .post_stop(stop_background)
         .post_shutdown(close_services)
     )
-    builder = builder.request(request or AiohttpRequest(connections=64))
-    builder = builder.get_updates_request(request or AiohttpRequest(connections=1))
+    builder = builder.request(request or AiohttpRequest(connections=64, metrics=metrics))
+    builder = builder.get_updates_request(request or AiohttpRequest(connections=1, metrics=metrics))
     application: AnyApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
+    if signals is not None:
+        application.bot_data[SIGNALS_KEY] = SignalsServer(services, signals)
     handlers.register(application)
     return application
 
 
 async def open_services(application: AnyApplication) -> None:
     """Open the database (scrubbing the token from stored error texts), load the calendar in
-    force, start the sender (post_init)."""
+    force, start the sender and the health and metrics server (post_init)."""
     services = services_of(application)
     settings = services.settings
     services.use_repository(
         await Repository.open(settings.database, settings.timezone, settings.db_pool_size)
     )
+    if SIGNALS_KEY in application.bot_data:  # early: an address in use stops the start here
+        await application.bot_data[SIGNALS_KEY].start()
     if settings.token:
         await services.repo.scrub_errors(settings.token)
     await refresh_calendar(services)
@@ -116,8 +131,12 @@ async def open_services(application: AnyApplication) -> None:
 
 
 async def stop_background(application: AnyApplication) -> None:
-    """Stop the calendar watcher and the sender while the bot can still send (post_stop)."""
+    """Stop the health and metrics server, the calendar watcher and the sender while the bot
+    can still send (post_stop)."""
     services = services_of(application)
+    signals = application.bot_data.pop(SIGNALS_KEY, None)
+    if signals is not None:
+        await signals.stop()
     for task in list(services.background):
         task.cancel()
     await asyncio.gather(*services.background, return_exceptions=True)
@@ -136,6 +155,7 @@ async def close_services(application: AnyApplication) -> None:
     await stop_background(application)  # when post_init succeeded but the start did not
     services = services_of(application)
     await services.close_repository()
+    await services.flood.close()
 
 
 async def refresh_calendar(services: Services) -> None:
@@ -222,8 +242,10 @@ def run_webhook(application: Application, webhook: Webhook, secret: str) -> None
     answered once their update was processed."""
 
     async def main() -> None:
+        stop = stop_on_signals()
         async with running(application, poll=False):
             server = WebhookServer(application, webhook.path, secret)
-            await serve(application, server, webhook.url, webhook.listen, webhook.port)
+            add_routes(server.app, services_of(application))  # /healthz, /metrics
+            await serve(application, server, webhook.url, webhook.listen, webhook.port, stop)
 
     asyncio.run(main())

@@ -46,6 +46,7 @@ from bot.outbox.broadcasts import (
 from bot.outbox.planning import active_calendar, apply_revision, calendar_changes
 from bot.shell import KEYS as SHELL_KEYS
 from bot.shell import run_shell, typed_lines
+from bot.signals import Listen
 from bot.statistics import Naming, collect, render
 from bot.telegram_text import html_to_text
 from bot.texts import EXAMPLES, coverage, translation_project
@@ -83,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
         "--listen",
         metavar="HOST:PORT",
         help="where the webhook server listens, e.g. 127.0.0.1:8443 behind a reverse proxy",
+    )
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve GET /healthz and GET /metrics (Prometheus) here, e.g. 127.0.0.1:9090",
     )
     shell = commands.add_parser(
         "shell",
@@ -256,7 +262,8 @@ def dispatch(argv: Sequence[str] | None) -> int:
     try:
         settings = load_settings(environ, config_file=args.config)
         if args.command == "run":
-            return run(settings, webhook_of(args.webhook, args.listen))
+            signals = None if args.metrics is None else host_port(args.metrics, "--metrics")
+            return run(settings, webhook_of(args.webhook, args.listen), signals)
         if args.command == "shell":
             return shell(settings, args)
         if args.command == "faq":
@@ -300,8 +307,9 @@ def fail(message: str) -> int:
     return 2
 
 
-def run(settings: Settings, webhook: Webhook | None) -> int:
-    """Long polling, or a webhook server, until SIGINT/SIGTERM."""
+def run(settings: Settings, webhook: Webhook | None, signals: Listen | None = None) -> int:
+    """Long polling, or a webhook server, until SIGINT/SIGTERM; /healthz and /metrics on
+    ``signals`` if given."""
     token = settings.require_token()
     if webhook and isinstance(settings.database, PostgresUrl) and not settings.webhook_secret:
         # Each worker would set a random secret of its own and refuse Telegram's calls
@@ -311,11 +319,11 @@ def run(settings: Settings, webhook: Webhook | None) -> int:
             "webhook workers on PostgreSQL share one webhook: set the same secret for each",
         )
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
-    setup_logging(settings.log_level, secrets=[token, secret])
+    setup_logging(settings.log_level, secrets=[token, secret], log_format=settings.log_format)
     with single_instance(settings.database):
         asyncio.run(check_database(settings.database))
         asyncio.run(reach_bot_api(settings))
-        application = build_application(settings)
+        application = build_application(settings, signals=signals)
         if webhook is None:
             run_polling(application)
         else:
@@ -337,10 +345,16 @@ def webhook_of(url: str | None, listen: str | None) -> Webhook | None:
         raise ConfigError("--webhook", f"Telegram only calls https URLs, not {url!r}")
     if (parsed.port or 443) not in WEBHOOK_PORTS:
         raise ConfigError("--webhook", "Telegram only calls ports 443, 80, 88 and 8443")
-    host, _, port = listen.rpartition(":")
+    address = host_port(listen, "--listen")
+    return Webhook(url=url, listen=address.host, port=address.port, path=parsed.path.strip("/"))
+
+
+def host_port(value: str, option: str) -> Listen:
+    """``HOST:PORT`` checked; ConfigError naming ``option`` otherwise."""
+    host, _, port = value.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError("--listen", f"expected HOST:PORT such as 127.0.0.1:8443, not {listen!r}")
-    return Webhook(url=url, listen=host, port=int(port), path=parsed.path.strip("/"))
+        raise ConfigError(option, f"expected HOST:PORT such as 127.0.0.1:8443, not {value!r}")
+    return Listen(host, int(port))
 
 
 def shell(settings: Settings, args: argparse.Namespace) -> int:

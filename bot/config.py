@@ -30,6 +30,7 @@ SETTING_NAMES = (
     "SENSUS_DEFAULT_LANG",
     "SENSUS_TZ",
     "SENSUS_LOG_LEVEL",
+    "SENSUS_LOG_FORMAT",
     "SENSUS_CALENDAR",
     "SENSUS_NOW",
     "SENSUS_QUIET_HOURS",
@@ -38,6 +39,7 @@ SETTING_NAMES = (
     "SENSUS_FLOOD_LIMIT",
     "SENSUS_FLOOD_BUTTON_LIMIT",
     "SENSUS_FLOOD_INLINE_LIMIT",
+    "SENSUS_REDIS",
     "SENSUS_WEBHOOK_SECRET",
     "SENSUS_LOCALES",
     "SENSUS_DB_POOL_SIZE",
@@ -70,6 +72,7 @@ class Settings:
     default_lang: str = "id"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line
     calendar_path: Path = field(default_factory=lambda: shipped_calendar_path("sp2020"))
     now: datetime | None = None  # a fixed clock, for tests and demos
     quiet_hours: tuple[time, time] | None = (time(21), time(7))
@@ -79,6 +82,8 @@ class Settings:
     flood_limit: RateLimitItem | None = field(default_factory=lambda: parse("20/minute"))
     flood_button_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
     flood_inline_limit: RateLimitItem | None = field(default_factory=lambda: parse("60/minute"))
+    redis_url: str | None = None  # flood counts shared by every worker; in memory when None
+    redis_prefix: str = "sensus-bot"  # of the keys in Redis (each test uses its own)
     webhook_secret: str | None = None  # checked on every webhook call; random per start if unset
     locales_dir: Path = LOCALES_DIR  # catalogs and content (tests point it at a copy)
     picker_threshold: float = 0.8  # share of the UI a language needs to be offered
@@ -149,6 +154,7 @@ def load_settings(
         default_lang=_language(values.get("SENSUS_DEFAULT_LANG", "id"), known_languages),
         timezone=timezone,
         log_level=_log_level(values.get("SENSUS_LOG_LEVEL", "INFO")),
+        log_format=_log_format(values.get("SENSUS_LOG_FORMAT", "text")),
         calendar_path=_calendar(values.get("SENSUS_CALENDAR", "sp2020")),
         now=parse_moment(values["SENSUS_NOW"], timezone, "SENSUS_NOW")
         if "SENSUS_NOW" in values
@@ -159,6 +165,7 @@ def load_settings(
         flood_limit=_flood_limit(values, "SENSUS_FLOOD_LIMIT", "20/minute"),
         flood_button_limit=_flood_limit(values, "SENSUS_FLOOD_BUTTON_LIMIT", "60/minute"),
         flood_inline_limit=_flood_limit(values, "SENSUS_FLOOD_INLINE_LIMIT", "60/minute"),
+        redis_url=_redis_url(values.get("SENSUS_REDIS")),
         webhook_secret=_webhook_secret(values.get("SENSUS_WEBHOOK_SECRET")),
         locales_dir=locales_dir,
         picker_threshold=_share(values.get("SENSUS_PICKER_THRESHOLD", "80%")),
@@ -319,6 +326,28 @@ def _log_level(value: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("SENSUS_LOG_LEVEL", f"not a log level: {value!r}")
     return level
+
+
+def _log_format(value: str) -> str:
+    if value.lower() not in ("text", "json"):
+        raise ConfigError("SENSUS_LOG_FORMAT", f"expected text or json, not {value!r}")
+    return value.lower()
+
+
+def _redis_url(value: str | None) -> str | None:
+    """``redis://[:password@]host:port/db``, ``rediss://`` (TLS) or ``unix:///path``."""
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    try:
+        port_valid = parsed.port is None or parsed.port > 0
+    except ValueError:  # not a number, or out of range
+        port_valid = False
+    known = parsed.scheme in ("redis", "rediss", "unix") and bool(parsed.netloc or parsed.path)
+    if not (known and port_valid):
+        # Not quoted: the URL may hold a password.
+        raise ConfigError("SENSUS_REDIS", "expected a URL such as redis://127.0.0.1:6379/0")
+    return value
 
 
 def _office_hours(value: str) -> tuple[time, time]:

@@ -4,6 +4,7 @@ API, and say in plain words what is wrong."""
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
@@ -12,8 +13,10 @@ from bot.config import ConfigError, Settings
 from bot.domain.assistant import FaqEngine
 from bot.domain.calendar import CalendarError, load_calendar
 from bot.domain.guide import load_guide
+from bot.flood_counts import FloodCounts
 from bot.http import AiohttpRequest, NotBotApiAnswer
 from bot.i18n import SOURCE_LANGUAGE, load_i18n
+from bot.metrics import Metrics
 from bot.texts import coverage, translation_project
 from storage.database import inspect_postgres
 from storage.engine import DatabaseError, Location, PostgresUrl, one_line
@@ -167,6 +170,30 @@ async def check_bot_api(settings: Settings) -> Finding:
     return Finding(OK, "Bot API", f"{settings.api_url} answers as @{username}")
 
 
+async def check_redis(settings: Settings) -> list[Finding]:
+    """The Redis of SENSUS_REDIS answers (flood counts shared by workers); nothing to say
+    when it is not set."""
+    if settings.redis_url is None:
+        return []
+    where = redis_address(settings.redis_url)
+    counts = FloodCounts.redis(settings.redis_url, settings.redis_prefix, Metrics())
+    try:
+        reachable = await counts.reachable()
+    finally:
+        await counts.close()
+    if reachable:
+        return [Finding(OK, "Redis", f"{where} answers; flood counts are shared")]
+    return [Finding(FAIL, "Redis", f"{where} does not answer (SENSUS_REDIS); flood control is off")]
+
+
+def redis_address(url: str) -> str:
+    """Where a Redis URL points, without its password."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        return parsed.path
+    return f"{parsed.hostname}:{parsed.port or 6379}"
+
+
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every check, in the order a newcomer would fix them."""
     return [
@@ -174,5 +201,6 @@ async def diagnose(settings: Settings) -> list[Finding]:
         check_database(settings.database),
         *check_languages(settings),
         *check_content(settings),
+        *await check_redis(settings),
         await check_bot_api(settings),
     ]

@@ -20,6 +20,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.metrics import Metrics
+
 DEFAULT_TIMEOUT = 5.0  # seconds, for connecting, reading and waiting for a free connection
 TOKEN_IN_URL = re.compile(r"/bot([^/]+)/")
 
@@ -31,8 +33,9 @@ class NotBotApiAnswer(TelegramError):
 class AiohttpRequest(BaseRequest):
     """A python-telegram-bot request backend on one aiohttp session."""
 
-    def __init__(self, connections: int) -> None:
+    def __init__(self, connections: int, metrics: Metrics | None = None) -> None:
         self._connections = connections
+        self._metrics = metrics  # counts sent messages and refusals, where given
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -100,8 +103,10 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 payload = await response.read()
         except TimeoutError as error:
+            self._count(url, None)
             raise TimedOut(scrub_token(f"Timed out: {error}", url)) from None
         except aiohttp.ClientError as error:
+            self._count(url, None)
             # Not chained: aiohttp's error quotes the URL, and tracebacks print causes.
             raise NetworkError(
                 scrub_token(f"aiohttp.{type(error).__name__}: {error}", url)
@@ -110,7 +115,19 @@ class AiohttpRequest(BaseRequest):
         # error page may echo the URL.
         for spelling in _token_spellings(url):
             payload = payload.replace(spelling.encode(), b"[token]")
+        self._count(url, response.status)
         return response.status, payload
+
+    def _count(self, url: str, status: int | None) -> None:
+        """A message Telegram accepted, or a refusal (status None: no answer)."""
+        if self._metrics is None:
+            return
+        method = url.rsplit("/", 1)[-1]
+        if status == 200:
+            if method.startswith("send") and method != "sendChatAction":
+                self._metrics.messages_sent.inc()
+        else:
+            self._metrics.refused(status)
 
 
 def scrub_token(text: str, url: str) -> str:

@@ -5,16 +5,15 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
-
 from bot.config import Settings
 from bot.domain.assistant import FaqEngine, Reader
 from bot.domain.calendar import Calendar
 from bot.domain.clock import Clock
 from bot.domain.faq import Example
 from bot.domain.guide import Guide
+from bot.flood_counts import FloodCounts
 from bot.i18n import I18n
+from bot.metrics import Metrics
 from bot.readers import Readers
 from storage import Repository, User
 
@@ -38,17 +37,22 @@ class Services:
     readers: Readers = field(init=False)
     sender: "Sender | None" = None
     background: set["asyncio.Task[None]"] = field(default_factory=set)
-    # Flood control counts in memory on purpose: nothing is written per message, and a
-    # restart forgives everyone.
-    rate_limiter: MovingWindowRateLimiter = field(
-        default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
-    )
+    metrics: Metrics = field(default_factory=Metrics)
+    # Flood control never counts in the database: nothing is written per message, and a
+    # restart forgives everyone (in memory) or nobody (in Redis, shared by the workers).
+    flood: FloodCounts = field(init=False)
     _repo: Repository | None = field(default=None, init=False, repr=False)
     _learning: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.calendar = self.configured_calendar
         self.readers = Readers(self.i18n, self.settings)
+        settings = self.settings
+        self.flood = (
+            FloodCounts.redis(settings.redis_url, settings.redis_prefix, self.metrics)
+            if settings.redis_url
+            else FloodCounts.memory(self.metrics)
+        )
 
     @property
     def repo(self) -> Repository:

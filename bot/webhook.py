@@ -79,16 +79,29 @@ class WebhookServer:
                 log.warning("webhook: stopping with %d updates unfinished", self._in_flight)
 
 
-async def serve(
-    application: AnyApplication, server: WebhookServer, url: str, host: str, port: int
-) -> None:
-    """Listen on ``host:port``, point Telegram at ``url``, serve until SIGINT/SIGTERM, then
-    stop accepting and finish the updates in flight. The webhook stays set at the end:
-    other workers may still serve it."""
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (installed before the start, so a stop asked for
+    while the bot starts ends it cleanly too)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def serve(
+    application: AnyApplication,
+    server: WebhookServer,
+    url: str,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+) -> None:
+    """Listen on ``host:port``, point Telegram at ``url``, serve until ``stop`` is set, then
+    stop accepting and finish the updates in flight. The webhook stays set at the end:
+    other workers may still serve it."""
+    if stop.is_set():  # asked to stop while starting
+        return
     runner = web.AppRunner(server.app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

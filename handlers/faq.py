@@ -96,6 +96,7 @@ async def ask(update: Update, context: SensusContext) -> None:
     now = services.clock.now()
     reply = services.faq.reply(question, context.reader)
     match = reply.match
+    services.metrics.faq_outcomes.labels(match.outcome).inc()
     if match.outcome != "chat":  # the statistics count questions, not small talk
         best = match.topic or (match.candidates[0].topic if match.candidates else None)
         await services.repo.record_question(context.t.code, match.outcome, best, now)

@@ -45,10 +45,11 @@ async def check_rate(update: Update, context: SensusContext) -> None:
     limit = limit_for(services.settings, kind)
     if limit is None:
         return
-    limiter = services.rate_limiter
-    if await limiter.hit(limit, kind, str(person.id)):
+    counts = services.flood
+    if await counts.hit(limit, kind, str(person.id)):
         return
-    if await limiter.hit(type(limit)(1, limit.multiples), f"{kind}-notice", str(person.id)):
+    services.metrics.flood_refusals.labels(kind).inc()
+    if await counts.hit(type(limit)(1, limit.multiples), f"{kind}-notice", str(person.id)):
         await slow_down(update, context)
     raise ApplicationHandlerStop
 

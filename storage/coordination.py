@@ -17,7 +17,15 @@ log = logging.getLogger(__name__)
 
 LEADER_CHECK = 1.0  # seconds: how often the leader's connection is checked, at most
 CHAT_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/chat'), hashtext(?))"
-LEADER_LOCK = "SELECT pg_try_advisory_lock(hashtext(current_schema() || '/sensus-sender'))"
+LEADER_KEY = "hashtext(current_schema() || '/sensus-sender')"
+LEADER_LOCK = f"SELECT pg_try_advisory_lock({LEADER_KEY})"
+# Whether any session holds that lock: pg_locks shows a bigint key as its two 32-bit halves.
+LEADER_HELD = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
+    " WHERE datname = current_database())"
+    f" AND ((classid::bigint << 32) | objid::bigint) = {LEADER_KEY}::bigint)"
+)
 
 
 class ChatTurns:

@@ -113,6 +113,11 @@ class Database(SqlAccess):
         """None when the database is intact (SQLite's quick_check), else its first finding."""
         return await self._engine.damage()
 
+    async def ping(self) -> None:
+        """Raise unless the database answers (on SQLite: and its file is still the one open,
+        since a file deleted or replaced under the running bot would lose every later write)."""
+        await self._engine.ping()
+
     async def schema_version(self) -> int:
         """The migration version the database is at."""
         return await self._engine.schema_version()
@@ -153,10 +158,11 @@ async def _open_sqlite(path: Path) -> SqliteEngine:
         raise StorageError(f"cannot open database {path}: folder {path.parent} does not exist")
     try:
         await asyncio.to_thread(create_private, path)
+        opened = await asyncio.to_thread(os.stat, path)
         connection = await aiosqlite.connect(path, isolation_level=None)
     except (sqlite3.Error, OSError) as error:
         raise StorageError(f"cannot open database {path}: {error}") from None
-    engine = SqliteEngine(connection)
+    engine = SqliteEngine(connection, path, (opened.st_dev, opened.st_ino))
     try:
         await engine.configure()
     except sqlite3.DatabaseError as error:

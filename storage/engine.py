@@ -3,6 +3,7 @@ lock) and PostgreSQL (a psycopg pool). Every part writes one SQL dialect with ``
 placeholders; where the engines must differ, the difference is a method here, once."""
 
 import asyncio
+import os
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -19,7 +20,13 @@ import psycopg
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
-from storage.coordination import AdvisoryChatTurns, AdvisoryLeadership, ChatTurns, Leadership
+from storage.coordination import (
+    LEADER_HELD,
+    AdvisoryChatTurns,
+    AdvisoryLeadership,
+    ChatTurns,
+    Leadership,
+)
 
 # What a failing statement raises on either engine: locked, disk full, I/O, a lost server.
 DatabaseError = (sqlite3.Error, psycopg.Error)
@@ -135,6 +142,10 @@ class Engine(Sql):
     async def damage(self) -> str | None:
         """None when the database is intact, else what is wrong in one line."""
 
+    async def ping(self) -> None:
+        """Raise unless the database answers a query."""
+        await self.one("SELECT 1")
+
     async def after_scrub(self) -> None:
         """Overwritten texts leave every copy the engine keeps of them."""
 
@@ -147,6 +158,10 @@ class Engine(Sql):
     @abstractmethod
     def leadership(self) -> Leadership:
         """This process's claim to lead the sender."""
+
+    @abstractmethod
+    async def leader_known(self) -> bool:
+        """Whether some process (this one or another) leads the sender now."""
 
     # The dialect: what the engines spell differently.
 
@@ -203,9 +218,11 @@ class SqliteEngine(Engine):
 
     name = "sqlite"
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, path: Path, file_id: tuple[int, int]) -> None:
         db.row_factory = _sqlite_row  # type: ignore[assignment]
         self.db = db
+        self.path = path
+        self.file_id = file_id  # (device, inode) of the file opened
         self.lock = asyncio.Lock()
         self._connection = _SqliteConnection(db)
         self._turns = ChatTurns()
@@ -274,6 +291,18 @@ class SqliteEngine(Engine):
         findings = [line for line in lines if line and not line.startswith("***")]
         return None if findings == ["ok"] else (findings or lines)[0]
 
+    async def ping(self) -> None:
+        """Raise unless the database answers and its file is still the one opened."""
+        await self.one("SELECT COUNT(*) FROM sqlite_master")
+        try:
+            found = await asyncio.to_thread(os.stat, self.path)
+        except OSError:
+            found = None
+        if found is None or (found.st_dev, found.st_ino) != self.file_id:
+            raise sqlite3.OperationalError(
+                f"{self.path} was deleted or replaced while the bot runs"
+            )
+
     async def after_scrub(self) -> None:
         await self.write("PRAGMA wal_checkpoint(TRUNCATE)")  # out of the -wal file too
 
@@ -282,6 +311,9 @@ class SqliteEngine(Engine):
 
     def leadership(self) -> Leadership:
         return Leadership()  # one process per database: it always leads
+
+    async def leader_known(self) -> bool:
+        return True  # the one process leads whenever its sender runs
 
     def instant(self, iso_text: str) -> str:
         return f"julianday({iso_text})"
@@ -402,6 +434,10 @@ class PostgresEngine(Engine):
 
     def leadership(self) -> Leadership:
         return AdvisoryLeadership(self.url.url)
+
+    async def leader_known(self) -> bool:
+        row = await self.one(LEADER_HELD)
+        return bool(row and row[0])
 
     async def schema_version(self) -> int:
         async with self.pool.connection() as db:

@@ -213,6 +213,16 @@ class OutboxStore(SqlAccess):
                 "UPDATE helpdesk SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
 
+    async def outbox_pending(self, now: float) -> tuple[int, int]:
+        """Messages not sent yet: how many are due at ``now``, how many are for later."""
+        row = await self._one(
+            "SELECT COUNT(*) FILTER (WHERE not_before <= ?), COUNT(*) FROM outbox"
+            " WHERE status = 'pending'",
+            (now,),
+        )
+        due, pending = (int(row[0]), int(row[1])) if row else (0, 0)
+        return due, pending - due
+
     async def outbox_status(self, cause: str | None = None) -> dict[str, int]:
         """How many messages are in each status."""
         where, params = ("WHERE cause = ?", (cause,)) if cause else ("", ())

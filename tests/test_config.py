@@ -64,6 +64,10 @@ def test_config_file_is_overridden_by_the_environment(tmp_path):
         ("SENSUS_PICKER_THRESHOLD", "120%"),
         ("SENSUS_PICKER_THRESHOLD", "most"),
         ("SENSUS_LOCALES", "/no/such/folder"),
+        ("SENSUS_LOG_FORMAT", "xml"),
+        ("SENSUS_REDIS", "127.0.0.1:6379"),
+        ("SENSUS_REDIS", "http://:secret@cache:6379"),
+        ("SENSUS_REDIS", "redis://cache:port/0"),
     ],
 )
 def test_invalid_values_name_the_setting(name, value):
@@ -71,6 +75,17 @@ def test_invalid_values_name_the_setting(name, value):
         load_settings({name: value}, known_languages=LANGS)
     assert str(raised.value).startswith(f"{name}: ")
     assert "\n" not in str(raised.value)
+
+
+def test_a_bad_redis_url_is_named_without_echoing_its_password():
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"SENSUS_REDIS": "http://:hunter2@cache:6379"}, known_languages=LANGS)
+    assert "hunter2" not in str(raised.value)
+    settings = load_settings(
+        {"SENSUS_REDIS": "redis://:pw@cache:6379/1", "SENSUS_LOG_FORMAT": "JSON"},
+        known_languages=LANGS,
+    )
+    assert settings.redis_url == "redis://:pw@cache:6379/1" and settings.log_format == "json"
 
 
 def test_missing_token_is_reported_only_when_needed():

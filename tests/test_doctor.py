@@ -2,9 +2,14 @@
 
 import asyncio
 import sqlite3
+from pathlib import Path
+
+import pytest
 
 from offline.fake_telegram import FakeTelegram
 from tests.harness import run_cli
+from tests.test_flood import REDIS
+from tests.test_run_command import free_port
 
 
 async def doctor(env: dict[str, str]) -> tuple[int, list[str]]:
@@ -49,3 +54,35 @@ async def test_each_problem_is_named_in_plain_words(telegram: FakeTelegram, tmp_
     assert status == 1
     assert any(line.startswith("✗ database:") and "not a usable SQLite" in line for line in lines)
     assert "✗ settings: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)" in lines
+
+
+def settings_env(telegram: FakeTelegram, tmp_path: Path) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_API_URL": telegram.url,
+        "SENSUS_DB": str(tmp_path / "sensus.db"),
+        "SENSUS_ADMINS": "900",
+    }
+
+
+async def test_a_configured_redis_that_does_not_answer_must_be_fixed(
+    telegram: FakeTelegram, tmp_path: Path
+):
+    env = settings_env(telegram, tmp_path)
+    status, lines = await doctor(env)
+    assert not [line for line in lines if "Redis" in line]  # not configured: not mentioned
+    port = free_port()
+    status, lines = await doctor(env | {"SENSUS_REDIS": f"redis://:pw-secret@127.0.0.1:{port}/0"})
+    assert status == 1
+    assert (
+        f"✗ Redis: 127.0.0.1:{port} does not answer (SENSUS_REDIS); flood control is off" in lines
+    )
+    assert not [line for line in lines if "pw-secret" in line]
+
+
+@pytest.mark.skipif(not REDIS, reason="SENSUS_TEST_REDIS (redis://HOST:PORT/DB) not set")
+async def test_a_configured_redis_that_answers_passes(telegram: FakeTelegram, tmp_path: Path):
+    assert REDIS is not None
+    status, lines = await doctor(settings_env(telegram, tmp_path) | {"SENSUS_REDIS": REDIS})
+    assert status == 0, lines
+    assert any(line.startswith("✓ Redis: ") and "flood counts are shared" in line for line in lines)

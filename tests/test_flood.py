@@ -1,6 +1,19 @@
-"""Per-person flood control: one polite notice, then silence; other people are unaffected."""
+"""Per-person flood control: one polite notice, then silence; other people are unaffected;
+counts shared by workers in Redis, and nobody blocked when Redis fails."""
 
+import os
+from dataclasses import replace
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from limits import parse
+
+from bot.config import Settings
+from offline.fake_telegram import FakeTelegram
 from tests.harness import Person, RunningBot, ready, say_in_group, texts_to
+from tests.test_run_command import free_port
+from tests.test_signals import bot_with_signals, figures, health, value
 
 
 async def test_a_flooding_person_gets_one_notice_and_others_are_still_answered(bot: RunningBot):
@@ -96,3 +109,60 @@ async def test_mentions_in_a_group_are_limited_quietly(bot: RunningBot):
     assert texts_to(bot.telegram, 5401) == []  # nor a message to someone who never wrote to us
     await say_in_group(bot, {**member, "id": 5402}, mention, group)
     assert len(texts_to(bot.telegram, -5400)) == answers + 1
+
+
+REDIS = os.environ.get("SENSUS_TEST_REDIS")
+
+
+@pytest.mark.skipif(
+    not REDIS, reason="SENSUS_TEST_REDIS (redis://HOST:PORT/DB) not set: no Redis to share"
+)
+async def test_two_workers_sharing_redis_count_one_persons_messages_together(
+    telegram: FakeTelegram, settings: Settings, tmp_path: Path
+):
+    assert REDIS is not None
+    # A key prefix of its own, so parallel runs on one Redis never share a count.
+    shared = replace(
+        settings,
+        flood_limit=parse("3/minute"),
+        redis_url=REDIS,
+        redis_prefix=f"sensus-test-{uuid4().hex}",
+    )
+    other_telegram = FakeTelegram()
+    await other_telegram.start()
+    try:
+        second = replace(shared, api_url=other_telegram.url, database=tmp_path / "second.db")
+        async with (
+            bot_with_signals(telegram, shared) as (first_bot, first_url),
+            bot_with_signals(other_telegram, second) as (second_bot, second_url),
+        ):
+            on_first, on_second = first_bot.person(5401), second_bot.person(5401)
+            assert await on_first.send("/start")  # 1 of 3
+            assert await on_second.send("/start")  # 2
+            assert await on_first.send("kapan sensus online dibuka?")  # 3
+            notice = await on_second.send("kapan sensus online dibuka?")  # 4: one too many
+            assert [m["text"][:13] for m in notice] == ["Pelan-pelan y"]
+            assert await on_first.send("halo") == []  # silence on the other worker too
+            assert await first_bot.person(5402).send("/start")  # someone else: answered
+            for url in (first_url, second_url):
+                found = await figures(url)
+                assert value(found, "sensus_flood_refusals_total", kind="message") == 1
+                assert value(found, "sensus_flood_unchecked_total") == 0
+    finally:
+        await other_telegram.stop()
+
+
+async def test_when_redis_does_not_answer_nobody_is_blocked_and_operators_are_told(
+    telegram: FakeTelegram, settings: Settings, caplog: pytest.LogCaptureFixture
+):
+    nobody_there = f"redis://127.0.0.1:{free_port()}/0"
+    down = replace(settings, flood_limit=parse("2/minute"), redis_url=nobody_there)
+    async with bot_with_signals(telegram, down) as (bot, url):
+        person = bot.person(5501)
+        replies = [await person.send(text) for text in ("/start", "halo", "halo", "halo")]
+        assert all(replies)  # past the limit, yet answered: a broken counter blocks nobody
+        assert value(await figures(url), "sensus_flood_unchecked_total") == 4
+        status, body = await health(url)
+        assert status == 200, body  # the bot itself works
+    warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"

@@ -35,11 +35,13 @@ _SECRET_WORDS = (
 )
 # "tokennya 8H3K29AB", "beta pung token na 8H3K29AB", "kata sandi saya yang baru adalah
 # Rahasia123", "OTP 492811": a secret word (with -nya/-ku/-mu), up to six words, then a
-# secret: letters with digits, or 4-8 digits. A year ("sensus 2020", "SP2020") is no secret.
+# secret: letters with digits, or 4-8 digits (with the rest of their run: masking only the
+# first group of "5371-0123-4567-0001" would leave too few digits for a NIK to be seen).
+# A year ("sensus 2020", "SP2020") is no secret.
 _SECRET = re.compile(
     rf"\b(?:{_SECRET_WORDS})(?:nya|ku|mu)?\b(?:\W+[^\W\d_]+){{0,6}}?\W+"
     r"(?!(?:sp|se|st|sensus)?(?:19|20)[0-9]{2}\b)"
-    r"(?P<secret>(?=\S*[^\W\d_])(?=\S*[0-9])\S{4,}|[0-9]{4,8}(?![0-9]))",
+    r"(?P<secret>(?=\S*[^\W\d_])(?=\S*[0-9])\S{4,}|[0-9]{4,8}(?![0-9])(?:[\W_]{1,3}[0-9]+)*)",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,81 @@
+"""Where flood control counts each person's requests: in memory, or in Redis (SENSUS_REDIS)
+so that several workers share one count per person."""
+
+import logging
+
+from limits import RateLimitItem
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
+
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+# Seconds a flood check may wait for Redis: past it the request goes through unchecked.
+REDIS_TIMEOUT = 0.5
+
+
+class FloodCounts:
+    """Moving-window counts per person; when Redis does not answer, every request is let
+    through (residents are never blocked by a broken counter), with one warning per outage
+    and a metric per unchecked request."""
+
+    def __init__(
+        self, storage: Storage, metrics: Metrics, pool: ConnectionPool | None = None
+    ) -> None:
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._metrics = metrics
+        self._pool = pool
+        self._failing = False
+
+    @classmethod
+    def memory(cls, metrics: Metrics) -> "FloodCounts":
+        """Counts in this process only (a restart forgives everyone)."""
+        return cls(MemoryStorage(), metrics)
+
+    @classmethod
+    def redis(cls, url: str, prefix: str, metrics: Metrics) -> "FloodCounts":
+        """Counts in the Redis at ``url``, under keys starting with ``prefix``; nothing
+        connects before the first request."""
+        pool = ConnectionPool.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+        storage = RedisStorage(
+            "async+redis://",
+            wrap_exceptions=True,
+            implementation="redispy",
+            key_prefix=prefix,
+            connection_pool=pool,  # type: ignore[arg-type]  # limits types options narrowly
+        )
+        return cls(storage, metrics, pool)
+
+    async def hit(self, limit: RateLimitItem, kind: str, person: str) -> bool:
+        """Count one request; whether it is within ``limit`` (True when Redis fails)."""
+        try:
+            allowed = await self._limiter.hit(limit, kind, person)
+        except StorageError as error:
+            self._metrics.flood_unchecked.inc()
+            if not self._failing:
+                log.warning(
+                    "flood control: Redis does not answer (%s); requests go unchecked until"
+                    " it does",
+                    error.storage_error,
+                )
+                self._failing = True
+            return True
+        if self._failing:
+            log.warning("flood control: Redis answers again; requests are counted again")
+            self._failing = False
+        return allowed
+
+    async def reachable(self) -> bool:
+        """Whether the counts can be read (always, in memory)."""
+        return await self._storage.check()
+
+    async def close(self) -> None:
+        """Close the connections to Redis, if any."""
+        if self._pool is not None:
+            await self._pool.aclose()
