@@ -1,9 +1,10 @@
 """Statistics benchmark: every /statistik view and period on 100,000 people.
 
-Run: .venv/bin/python -m bench.stats_bench [--people N] [--charts DIR]
-Seeds a census-like database (people over 60 days, their questions, votes, guide steps,
-reminders and broadcasts), then times the SQL figures of each view and period, and the
-chart drawing separately. ``--charts`` keeps each view's PNG (30 days) for looking at.
+Run: .venv/bin/python -m bench.stats_bench [--people N] [--charts DIR] [--db postgresql://…]
+Seeds a census-like database (a temporary SQLite file, or the given empty PostgreSQL one):
+people over 60 days, their questions, votes, guide steps, reminders and broadcasts; then
+times the SQL figures of each view and period, and the chart drawing separately.
+``--charts`` keeps each view's PNG (30 days) for looking at.
 """
 
 import argparse
@@ -25,13 +26,14 @@ from bot.i18n import LOCALES_DIR, load_i18n
 from bot.statistics import Naming, chart_png, collect
 from storage import Repository
 from storage.bulk import count_rows, insert_rows
+from storage.engine import Location, location
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2020, 9, 20, 4, 0, tzinfo=UTC)
 DAYS = 60
 
 
-def seed(db: Path, people: int, topics: list[str], steps: list[str]) -> None:
+def seed(db: Location, people: int, topics: list[str], steps: list[str]) -> None:
     """Bulk rows as the bot would leave them (written directly, for speed)."""
     rng = random.Random(2020)
     ntt = [code for code, _ in regencies(PILOT_PROVINCE)]
@@ -92,13 +94,13 @@ def keep(path: Path, png: bytes) -> None:
     path.write_bytes(png)
 
 
-async def main(people: int, charts: Path | None) -> None:
+async def main(people: int, charts: Path | None, target: str | None) -> None:
     i18n = load_i18n()
     faq = load_faq(LOCALES_DIR, i18n.codes)
     guide = load_guide(LOCALES_DIR, i18n.codes)
     calendar = load_calendar(shipped_calendar_path("sp2020"))
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "stats.db"
+        db = location(target) if target else Path(folder) / "stats.db"
         repo = await Repository.open(db, WITA)
         started = time.perf_counter()
         seed(db, people, list(faq.topics), [s.id for s in guide.steps_for(calendar.access)])
@@ -127,5 +129,6 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description=__doc__)
     arguments.add_argument("--people", type=int, default=100_000)
     arguments.add_argument("--charts", type=Path)
+    arguments.add_argument("--db", help="an empty PostgreSQL database instead of SQLite")
     options = arguments.parse_args()
-    asyncio.run(main(options.people, options.charts))
+    asyncio.run(main(options.people, options.charts, options.db))
