@@ -28,6 +28,7 @@ from storage.engine import Location, PostgresUrl
 from tests.conftest import ADMIN_ID
 from tests.harness import ROOT, RunningBot, eventually, ready, run_cli
 from tests.test_run_command import free_port, port_open
+from tests.test_signals import figures, health, value
 
 SECRET = "workers-s3cret"
 PUBLIC = "https://sensus.example.id/telegram/hook"
@@ -322,3 +323,31 @@ async def test_what_another_process_changes_reaches_the_running_bot_within_secon
     assert revision != calendar_before
     await eventually(lambda: bot.services.calendar_revision == revision, CHANGE_POLL + 3)
     await eventually(lambda: bot.services.faq.match(MISSED).topic == "add-remove-member", 30)
+
+
+async def test_each_workers_healthz_knows_the_one_leader_and_metrics_name_it(
+    workers: list[Worker], postgres_url: PostgresUrl
+):
+    bases = [f"http://127.0.0.1:{w.port}" for w in workers]  # the webhook port serves both
+
+    async def leaders() -> list[float]:
+        return [value(await figures(base), "sensus_sender_leader") for base in bases]
+
+    async def one_leads() -> bool:
+        return sorted(await leaders()) == [0, 0, 1]
+
+    await eventually(one_leads, 30)
+    for base in bases:  # a standby is healthy too: some worker sends
+        status, body = await health(base)
+        assert status == 200 and body["sender_leader_known"], body
+    pids = [w.process.pid for w in workers]
+    [dying] = [w for w, led in zip(workers, await leaders(), strict=True) if led == 1]
+    assert leader_pid(postgres_url, set(pids)) == dying.process.pid
+    dying.kill()
+    await dying.process.wait()
+    bases = [f"http://127.0.0.1:{w.port}" for w in workers if w.alive]
+
+    async def taken_over() -> bool:
+        return sorted(await leaders()) == [0, 1]
+
+    await eventually(taken_over, 10)
