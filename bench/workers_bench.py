@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from psycopg import sql
 from bench.load_bench import QUESTIONS, question
 from bench.machine import describe
 from bench.outbox_bench import FakeProcess
-from offline.processes import start_bot_process
+from offline.processes import free_port, port_open, start_bot_process
 from storage.engine import Location, PostgresUrl
 
 SERVER = os.environ.get("SENSUS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -50,19 +49,6 @@ SETTINGS = {
 }
 update_ids = itertools.count(1)
 chat_ids = itertools.count(1_000_000)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    """Whether something accepts connections on the port."""
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -52,3 +53,16 @@ async def seed_broadcast(db: Location, people: Iterable[int], groups: Iterable[i
 def clean_env() -> dict[str, str]:
     """This machine's environment without any bot settings."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SENSUS_"))}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_open(port: int) -> bool:
+    """Whether something accepts connections on the port."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

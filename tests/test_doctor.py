@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from offline.fake_telegram import FakeTelegram
+from offline.processes import free_port
 from tests.harness import run_cli
 from tests.test_flood import REDIS
-from tests.test_run_command import free_port
 
 
 async def doctor(env: dict[str, str]) -> tuple[int, list[str]]:

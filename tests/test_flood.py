@@ -11,8 +11,8 @@ from limits import parse
 
 from bot.config import Settings
 from offline.fake_telegram import FakeTelegram
+from offline.processes import free_port
 from tests.harness import Person, RunningBot, ready, say_in_group, texts_to
-from tests.test_run_command import free_port
 from tests.test_signals import bot_with_signals, figures, health, value
 
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import signal
-import socket
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,19 +29,6 @@ async def test_run_polls_the_configured_api_and_answers(telegram: FakeTelegram, 
             _, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()
     assert telegram.token not in stderr.decode()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    """Whether something accepts connections on the port."""
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_webhook_options_are_checked_in_plain_words(tmp_path):

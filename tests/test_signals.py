@@ -19,10 +19,9 @@ from bot.app import SIGNALS_KEY, build_application, running
 from bot.config import Settings
 from bot.signals import Listen
 from offline.fake_telegram import FakeTelegram
-from offline.processes import start_bot_process
+from offline.processes import free_port, port_open, start_bot_process
 from storage.engine import setting
 from tests.harness import RunningBot, eventually, ready, run_cli
-from tests.test_run_command import free_port, port_open
 
 Figures = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -11,9 +11,8 @@ import aiohttp
 import pytest
 
 from offline.fake_telegram import FakeTelegram
-from offline.processes import start_bot_process
+from offline.processes import free_port, port_open, start_bot_process
 from tests.harness import eventually
-from tests.test_run_command import free_port, port_open
 
 SECRET = "s3cret-token"
 PUBLIC = "https://sensus.example.id/telegram/hook"  # a reverse proxy forwards to --listen

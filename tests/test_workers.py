@@ -22,12 +22,11 @@ import pytest
 
 from bot.app import CHANGE_POLL
 from offline.fake_telegram import FakeTelegram, Limits
-from offline.processes import start_bot_process
+from offline.processes import free_port, port_open, start_bot_process
 from storage import Repository
 from storage.engine import Location, PostgresUrl
 from tests.conftest import ADMIN_ID
 from tests.harness import ROOT, RunningBot, eventually, ready, run_cli
-from tests.test_run_command import free_port, port_open
 from tests.test_signals import figures, health, value
 
 SECRET = "workers-s3cret"
