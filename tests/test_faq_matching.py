@@ -100,6 +100,12 @@ def test_english_is_read_as_english(engine):
     # Contractions are words ("can't" is "cannot"), and a short question without any
     # function word is English by its English words.
     assert normaliser.tokens("I can't log in") == normaliser.tokens("cannot login")
+    # Chat English drops the apostrophe; "want" is no negation.
+    assert normaliser.tokens("i didnt get the token") == normaliser.tokens("I didn't get the token")
+    assert normaliser.tokens("cant login") == normaliser.tokens("can't login")
+    assert "tidak" not in normaliser.tokens("i want to fill")
+    # Indonesian words inside English keep their ending ("bansos", not "banso").
+    assert normaliser.tokens("is bansos tied to the census") == ["bansos", "tied", "sensus"]
     assert normaliser.tokens("token not received") == ["token", "tidak", "terima"]
     # English words meet the Indonesian examples' stems, not the unstemmed Indonesian word.
     assert normaliser.tokens("the officer") == normaliser.tokens("petugasnya")

@@ -11,7 +11,7 @@ from tests.databases import rows
 from tests.harness import RunningBot, eventually, ready
 
 # Nothing in the shipped examples says this; the bot cannot answer it today.
-MISSED = "sa pung ade baru lahir kemarin masuk hitungan ko sonde"
+MISSED = "sa pung ade lahir kemarin sore, dia ikut dihitung ko"
 
 
 async def test_a_decision_in_the_inbox_teaches_the_running_bot(bot: RunningBot, db_path: Path):

@@ -46,6 +46,8 @@ _REPEATS = re.compile(r"([a-z])\1{2,}")  # "tolonggg" -> "tolong"
 _ENCLITICS = ("nya", "ny", "lah", "kah", "ku", "mu")
 # English contractions, before words are split at the apostrophe ("don't" -> "do not").
 _NEGATIONS = re.compile(r"(?:\b(can|won)['’]t|n['’]t)\b")
+# Chat English drops the apostrophe: "dont", "didnt", "cant" (not "want").
+_BARE_NEGATIONS = re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|could|would|ca|wo)nt\b")
 _CLITICS = re.compile(r"['’](?:s|re|ve|ll|d|m)\b")
 
 
@@ -70,6 +72,11 @@ def colloquial_bases(word: str) -> list[str]:
 def _negation(found: re.Match[str]) -> str:
     """ "don't" -> "do not", "can't" -> "cannot", "won't" -> "will not"."""
     return {"can": "cannot", "won": "will not"}.get(found.group(1), " not")
+
+
+def _bare_negation(found: re.Match[str]) -> str:
+    """ "dont" -> "do not", "cant" -> "cannot", "wont" -> "will not"."""
+    return {"ca": "cannot", "wo": "will not"}.get(found.group(1), f"{found.group(1)} not")
 
 
 def english_stem(word: str) -> str:
@@ -154,7 +161,8 @@ class Normaliser:
         """Lower-cased words, with repeated letters, "ciri2" and web addresses folded."""
         text = unicodedata.normalize("NFKC", text).lower()
         text = _ADDRESS.sub(" situs ", text)  # "sensus.bps.go.id" is a site, not four words
-        text = _CLITICS.sub("", _NEGATIONS.sub(_negation, text))
+        text = _NEGATIONS.sub(_negation, text)
+        text = _CLITICS.sub("", _BARE_NEGATIONS.sub(_bare_negation, text))
         return _WORD.findall(_REPEATS.sub(r"\1", _REDUPLICATION.sub(r"\1 \1", text)))
 
     def is_english(self, raw: Sequence[str]) -> bool:
