@@ -184,11 +184,17 @@ async def test_5xx_and_network_errors_are_retried_with_backoff(telegram, setting
         telegram.fail("sendMessage", 502, "Bad Gateway", times=2)
         await bot.services.repo.enqueue(5004, None, "test", "t", "test:x", clock.moment.timestamp())
         bot.services.wake_sender()
-        await eventually(lambda: len(telegram.faults["sendMessage"]) == 1)
+
+        def failures_recorded(count: int) -> bool:  # the backoff counts from the failure's time
+            query = "SELECT status, attempts FROM outbox WHERE chat_id = 5004"
+            return rows(settings.database, query) == [("pending", count)]
+
+        await eventually(lambda: failures_recorded(1))
         await asyncio.sleep(0.3)
         assert len(telegram.faults["sendMessage"]) == 1  # waiting for its backoff
         await tick(bot, clock, wita("2020-03-01T10:01"))  # backoff runs on the bot's clock
-        await eventually(lambda: not telegram.faults["sendMessage"])
+        await eventually(lambda: failures_recorded(2))
+        assert not telegram.faults["sendMessage"]
         assert texts_to(telegram, 5004) == []
         await tick(bot, clock, wita("2020-03-01T10:02"))
         await eventually(lambda: len(texts_to(telegram, 5004)) == 1)
