@@ -160,8 +160,12 @@ async def test_run_serves_the_signals_in_webhook_mode_logs_json_and_stops_with_t
     base = f"http://127.0.0.1:{metrics_port}"
     try:
         await eventually(lambda: port_open(metrics_port), seconds=30)
-        status, body = await health(base)
-        assert status == 200, body
+
+        async def healthy() -> bool:  # the port opens early in the start, before the sender
+            status, _ = await health(base)
+            return status == 200
+
+        await eventually(healthy, seconds=10)
         assert value(await figures(base), "sensus_sender_leader") == 1
     finally:
         process.send_signal(signal.SIGTERM)
