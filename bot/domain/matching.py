@@ -206,10 +206,17 @@ class Normaliser:
         The lexicon's Indonesian words are stemmed as Indonesian words are ("petugas" ->
         "tugas"), else they would never meet the Indonesian examples' tokens.
         """
+        if word in self.stopwords:
+            return ()  # an Indonesian particle or function word amid English ("di", "aja")
         stem = english_stem(word)
-        indonesian = self.english_words.get(word) or self.english_words.get(stem)
+        # Indonesian words amid English ("bukti pengisian", "ktp sy") as Indonesian
+        # questions have them: rewritten by the lexicon, stemmed by Sastrawi.
+        indonesian = (
+            self.english_words.get(word) or self.english_words.get(stem) or self.lexicon.get(word)
+        )
         if indonesian is None:
-            return (stem,)
+            root = self._stem(word)
+            return (root if root != word and self._dictionary.contains(root) else stem,)
         return tuple(self._stem(part) for part in indonesian if part not in self.stopwords)
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one normaliser lives as long as the bot
