@@ -295,17 +295,22 @@ async def test_schedule_marks_past_current_and_next(telegram, settings):
         assert "Hari ini: Kamis, 20 Februari 2020 · waktu WITA" in text
 
 
+async def queue_for_later(bot: RunningBot, clock: FixedClock, chats: list[int]) -> None:
+    """One message for each chat, due a minute from the bot's now, sent as the text "info"."""
+    sender = bot.services.sender
+    assert sender is not None
+    sender.render = lambda row: asyncio.sleep(0, result="info")
+    later = clock.moment.timestamp() + 60
+    for chat_id in chats:
+        await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+
+
 @pytest.mark.sqlite_only
 async def test_the_sender_rides_out_a_database_locked_from_outside(telegram, settings, caplog):
     clock = FixedClock(wita("2020-03-01T10:00"))
     chats = list(range(5100, 5130))
     async with run_bot(telegram, settings, clock) as bot:
-        sender = bot.services.sender
-        assert sender is not None
-        sender.render = lambda row: asyncio.sleep(0, result="info")
-        later = clock.moment.timestamp() + 60
-        for chat_id in chats:
-            await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+        await queue_for_later(bot, clock, chats)
         with sqlite3.connect(settings.database, isolation_level=None) as other:
             other.execute("BEGIN IMMEDIATE")  # another process writing, for 7 seconds
             await tick(bot, clock, wita("2020-03-01T10:02"))
@@ -323,12 +328,7 @@ async def test_the_sender_rides_out_lost_postgresql_connections(telegram, postgr
     clock = FixedClock(wita("2020-03-01T10:00"))
     chats = list(range(5200, 5230))
     async with run_bot(telegram, settings, clock) as bot:
-        sender = bot.services.sender
-        assert sender is not None
-        sender.render = lambda row: asyncio.sleep(0, result="info")
-        later = clock.moment.timestamp() + 60
-        for chat_id in chats:
-            await bot.services.repo.enqueue(chat_id, None, "test", "t", "test:x", later)
+        await queue_for_later(bot, clock, chats)
         cut = rows(
             postgres_url,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?",
