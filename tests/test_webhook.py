@@ -12,7 +12,7 @@ import pytest
 
 from offline.fake_telegram import FakeTelegram
 from offline.processes import free_port, port_open, start_bot_process
-from tests.harness import eventually
+from tests.harness import eventually, texts_to
 
 SECRET = "s3cret-token"
 PUBLIC = "https://sensus.example.id/telegram/hook"  # a reverse proxy forwards to --listen
@@ -60,14 +60,6 @@ async def worker(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Worker
             await process.wait()
 
 
-def replies(telegram: FakeTelegram, chat_id: int) -> list[str]:
-    return [
-        str(c.params["text"])
-        for c in telegram.calls
-        if c.method == "sendMessage" and c.chat_id == chat_id
-    ]
-
-
 async def test_telegram_is_pointed_at_the_public_url_with_the_secret(
     telegram: FakeTelegram, worker: Worker
 ):
@@ -85,12 +77,12 @@ async def test_the_answer_comes_after_the_reply_and_a_redelivery_is_not_answered
     update = {"update_id": 501} | telegram.api.incoming_message(person, "/start")
     assert await worker.post(update) == 200
     # 200 means processed: the reply is out before the answer, nothing to wait for.
-    assert len(replies(telegram, 78)) == 1 and "Pilih bahasa" in replies(telegram, 78)[0]
+    assert len(texts_to(telegram, 78)) == 1 and "Pilih bahasa" in texts_to(telegram, 78)[0]
     assert await worker.post(update) == 200  # Telegram re-delivers (it saw no answer in time)
-    assert len(replies(telegram, 78)) == 1
+    assert len(texts_to(telegram, 78)) == 1
     again = {"update_id": 502} | telegram.api.incoming_message(person, "/start")
     assert await worker.post(again) == 200
-    assert len(replies(telegram, 78)) == 2
+    assert len(texts_to(telegram, 78)) == 2
 
 
 async def test_calls_without_the_secret_or_with_a_bad_body_are_refused(
@@ -103,9 +95,9 @@ async def test_calls_without_the_secret_or_with_a_bad_body_are_refused(
     bodies: list[Any] = [b"not json", b"[1, 2]", {"update_id": "x"}, {"message": {}}, b"\xff\xfe"]
     for body in bodies:
         assert await worker.post(body) == 400
-    assert replies(telegram, 79) == []
+    assert texts_to(telegram, 79) == []
     assert await worker.post(update) == 200  # still serving
-    assert len(replies(telegram, 79)) == 1
+    assert len(texts_to(telegram, 79)) == 1
 
 
 async def test_sigterm_finishes_the_update_in_flight_and_exits_0(
@@ -118,7 +110,7 @@ async def test_sigterm_finishes_the_update_in_flight_and_exits_0(
     await eventually(lambda: not telegram.faults["sendMessage"])  # the reply is on its way
     worker.process.send_signal(signal.SIGTERM)
     assert await answer == 200
-    assert len(replies(telegram, 80)) == 1  # after the failed reply, the apology went out
+    assert len(texts_to(telegram, 80)) == 1  # after the failed reply, the apology went out
     async with asyncio.timeout(15):
         _, stderr = await worker.process.communicate()
     assert worker.process.returncode == 0, stderr.decode()

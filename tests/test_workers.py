@@ -26,7 +26,7 @@ from offline.processes import free_port, port_open, start_bot_process
 from storage import Repository
 from storage.engine import Location, PostgresUrl
 from tests.conftest import ADMIN_ID
-from tests.harness import ROOT, RunningBot, eventually, ready, run_cli
+from tests.harness import ROOT, RunningBot, eventually, ready, run_cli, texts_to
 from tests.test_inbox import MISSED  # a question the shipped examples cannot answer
 from tests.test_signals import figures, health, value
 
@@ -118,14 +118,6 @@ def person(chat_id: int) -> dict[str, Any]:
     return {"id": chat_id, "is_bot": False, "first_name": "Warga", "language_code": "id"}
 
 
-def replies(telegram: FakeTelegram, chat_id: int) -> list[str]:
-    return [
-        str(c.params["text"])
-        for c in telegram.calls
-        if c.method == "sendMessage" and c.chat_id == chat_id
-    ]
-
-
 async def deliver(
     web: aiohttp.ClientSession,
     workers: Sequence[Worker],
@@ -169,7 +161,7 @@ async def expected_replies(
 ) -> list[str]:
     """The replies one chat gets when nothing else happens (all through one worker)."""
     await converse(telegram, web, workers[:1], 1, random.Random(0))
-    expected = replies(telegram, 1)
+    expected = texts_to(telegram, 1)
     assert len(expected) == len(set(expected)) >= len(CONVERSATION)  # distinct: order shows
     return expected
 
@@ -185,7 +177,7 @@ async def test_200_chats_on_three_workers_keep_order_and_are_answered_once(
         await asyncio.gather(
             *(converse(telegram, web, workers, c, rng, twice=c % 10 == 0) for c in chats)
         )
-    wrong = {c: replies(telegram, c) for c in chats if replies(telegram, c) != expected}
+    wrong = {c: texts_to(telegram, c) for c in chats if texts_to(telegram, c) != expected}
     assert wrong == {}, f"{len(wrong)} chats differ, e.g. {next(iter(wrong.items()))}"
     assert all(w.alive for w in workers)
 
@@ -216,7 +208,7 @@ async def test_a_worker_killed_mid_load_loses_nothing(
             kill_midway(), *(converse(telegram, web, workers, c, rng) for c in chats)
         )
     await doomed.process.wait()
-    got = {c: replies(telegram, c) for c in chats}
+    got = {c: texts_to(telegram, c) for c in chats}
     # An update the dying worker had answered but not recorded is answered again: at most
     # those it was working on when it died.
     assert {c: r for c, r in got.items() if without_repeats(r) != expected} == {}
