@@ -13,13 +13,23 @@ from bot.context import SensusContext
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE
 from bot.domain.inbox import near_duplicates
+from bot.i18n import N_
 from handlers.auth import staff_only
 from handlers.ui import keyboard, two_a_row
 from storage.repository import SKIP, PendingQuestion
 
-GROUPS_SHOWN = 5
+GROUPS_SHOWN = 5  # a page of the inbox
 GUESSES = 3
 WEEK = timedelta(days=7)
+# The small-talk labels as staff read them (the ids are the matcher's).
+SMALL_TALK_TITLES = {
+    "chat-greeting": N_("👋 Salam"),
+    "chat-thanks": N_("🙏 Terima kasih"),
+    "chat-ack": N_("👌 Oke / baik"),
+    "chat-who": N_("🤖 Siapa kamu?"),
+    "chat-human": N_("🙋 Minta petugas"),
+    "chat-bye": N_("🚶 Pamit"),
+}
 
 
 async def pending_groups(context: SensusContext) -> list[list[PendingQuestion]]:
@@ -65,11 +75,13 @@ async def figures_text(context: SensusContext, waiting: int) -> str:
 
 
 def topic_title(context: SensusContext, label: str) -> str:
-    """A label as staff read it: the topic's title, "out of scope", or the small-talk id."""
+    """A label as staff read it: the topic's title, "out of scope", or the kind of small talk."""
     if label == OUT_OF_SCOPE:
         return context.t._("Di luar cakupan")
     if label == SKIP:
         return context.t._("Dilewati")
+    if label in SMALL_TALK_TITLES:
+        return context.t._(SMALL_TALK_TITLES[label])
     topic = context.services.faq.topic(label)
     return topic.title(context.t.code) if topic else label
 
@@ -113,9 +125,41 @@ async def inbox_command(update: Update, context: SensusContext) -> None:
     assert chat is not None
     groups = await pending_groups(context)
     await chat.send_message(await figures_text(context, len(groups)))
-    for group in groups[:GROUPS_SHOWN]:
+    await send_page(update, context, groups)
+
+
+async def next_page(update: Update, context: SensusContext) -> None:
+    """ "Next groups": the groups older than the last one shown (staff, checked again now)."""
+    query = update.callback_query
+    assert query is not None
+    callback = parse_callback(query.data)
+    await query.answer()
+    if callback is None or not callback.arg.isdigit():
+        return
+    await query.edit_message_reply_markup(None)
+    # By question id rather than by position: groups decided since the last page are gone,
+    # and a position would skip as many undecided ones.
+    older = [g for g in await pending_groups(context) if g[0].id < int(callback.arg)]
+    await send_page(update, context, older)
+
+
+async def send_page(
+    update: Update, context: SensusContext, groups: list[list[PendingQuestion]]
+) -> None:
+    """A page of groups with their buttons, then a button to the next page if any remain."""
+    chat = update.effective_chat
+    assert chat is not None
+    page = groups[:GROUPS_SHOWN]
+    for group in page:
         await chat.send_message(
             question_text(context, group), reply_markup=decision_keyboard(context, group)
+        )
+    left = len(groups) - len(page)
+    if left:
+        more = Callback("inbox", "more", str(page[-1][0].id))
+        await chat.send_message(
+            context.t._("Masih ada {groups} kelompok lagi.").format(groups=left),
+            reply_markup=keyboard([[(context.t._("▶️ Berikutnya"), more)]]),
         )
 
 
@@ -148,7 +192,9 @@ async def small_talk(update: Update, context: SensusContext) -> None:
     await query.answer()
     if callback is None or not callback.arg.isdigit():
         return
-    labels = [(label, pick(int(callback.arg), label)) for label in CHAT_TOPICS]
+    labels = [
+        (topic_title(context, label), pick(int(callback.arg), label)) for label in CHAT_TOPICS
+    ]
     await query.edit_message_reply_markup(keyboard(two_a_row(labels)))
 
 
@@ -193,4 +239,5 @@ def handlers() -> list[BaseHandler[Update, SensusContext, None]]:
         CallbackQueryHandler(staff_only(decide), pattern=r"^inbox:pick:"),
         CallbackQueryHandler(staff_only(other_topic), pattern=r"^inbox:other:"),
         CallbackQueryHandler(staff_only(small_talk), pattern=r"^inbox:chat:"),
+        CallbackQueryHandler(staff_only(next_page), pattern=r"^inbox:more:"),
     ]

@@ -88,3 +88,36 @@ async def test_a_question_is_decided_once_and_skipping_teaches_nothing(db_path):
     ]
     assert await repository.pending_questions() == []
     await repository.close()
+
+
+async def test_the_inbox_pages_through_every_group_and_names_small_talk(bot: RunningBot):
+    admin = bot.person(ADMIN_ID, "Admin")
+    await ready(admin)
+    missed = [
+        "harga beras di pasar naik",
+        "jadwal kapal ke sabu",
+        "halo kakak cantik",
+        "resep kue lapis",
+        "hasil pertandingan bola semalam",
+        "cuaca besok di kupang",
+        "nomor rekening koperasi desa",
+    ]
+    asked = datetime(2020, 2, 20, tzinfo=UTC)
+    for text in missed:
+        await bot.services.repo.record_unanswered(text, "id", "fallback", None, 0.1, asked)
+
+    await admin.send("/tanya_masuk")
+    first_page = [m["text"] for m in admin.screen if m["text"].startswith("❓")]
+    assert len(first_page) == 5 and "Masih ada 2 kelompok lagi." in admin.last["text"]
+    await admin.press("Berikutnya")
+    shown = [m["text"] for m in admin.screen if m["text"].startswith("❓")]
+    assert sorted(t.split("\n")[0] for t in shown) == sorted(f"❓ {t}" for t in missed)
+    assert "Berikutnya" not in admin.buttons()  # nothing left after the second page
+
+    greeting = next(m for m in admin.screen if "halo kakak cantik" in m["text"])
+    await admin.press("Obrolan ringan", greeting)
+    kinds = admin.buttons(greeting)
+    assert "👋 Salam" in kinds and not any("chat-" in k for k in kinds)
+    await admin.press("Salam", greeting)
+    decided = next(m for m in admin.screen if m["message_id"] == greeting["message_id"])
+    assert "✅ 👋 Salam · 1 pertanyaan" in decided["text"]
