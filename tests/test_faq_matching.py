@@ -1,6 +1,7 @@
 """FAQ normalisation, matching, content and accuracy, without Telegram."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.assistant import CHAT_REPLIES, LEXICON_FILE, FaqEngine, Reader, cached_model
+from bot.domain.assistant import (
+    CHAT_REPLIES,
+    KEPT_MODELS,
+    LEXICON_FILE,
+    FaqEngine,
+    Reader,
+    cached_model,
+)
 from bot.domain.calendar import Calendar, load_calendar, shipped_calendar_path
 from bot.domain.evaluation import (
     cross_validate,
@@ -322,10 +330,16 @@ def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, 
     pairs = [(e.topic, e.question) for e in engine.content.examples[::4]]
     lexicon = Lexicon.load(LOCALES_DIR / LEXICON_FILE)
     normaliser = engine.matcher.normaliser
-    path = tmp_path / "model.npz"
+    older = [tmp_path / f"faq-model-old{n}.npz" for n in range(KEPT_MODELS + 2)]
+    for age, old in enumerate(older):  # models of earlier examples, the first used last
+        old.write_bytes(b"an earlier model")
+        os.utime(old, (1_000_000 - age, 1_000_000 - age))
+    path = tmp_path / "faq-model-new.npz"
     here = cached_model(pairs, lexicon, normaliser, None)  # trained in this process
     saved = cached_model(pairs, lexicon, normaliser, path)  # in a child, then read back
     assert path.is_file()
+    kept = sorted(tmp_path.glob("faq-model-*.npz"))
+    assert kept == sorted([path, *older[: KEPT_MODELS - 1]])  # the least recently used go
     question = "kapan token dikirim lewat sms?"
     assert FaqMatcher(saved, normaliser).signals(question) == FaqMatcher(here, normaliser).signals(
         question

@@ -66,6 +66,7 @@ CHAT_REPLIES = {
 # does) trains once per process and content, and a model on disk spares the next process.
 _TRAINED: dict[str, Model] = {}
 MODEL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sensus-bot"
+KEPT_MODELS = 8  # the most recently used models stay on disk (about 17 MB each)
 
 
 def with_contacts(translate: Callable[[str], str], message: str, calendar: Calendar) -> str:
@@ -174,7 +175,9 @@ def cached_model(
     """
     if path is not None:
         with contextlib.suppress(OSError, ValueError, KeyError):
-            return Model.load(path)  # missing or unreadable: train (again)
+            model = Model.load(path)  # missing or unreadable: train (again)
+            os.utime(path)  # used now: pruning keeps it
+            return model
         with contextlib.suppress(OSError, RuntimeError):
             # scikit-learn and training cost about 100 MB that would stay in this process.
             spawn = multiprocessing.get_context("spawn")
@@ -191,6 +194,15 @@ def train_and_save(pairs: list[tuple[str, str]], lexicon: Lexicon, path: Path) -
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     model.save(partial)
     partial.replace(path)
+    prune_models(path.parent, KEPT_MODELS)
+
+
+def prune_models(folder: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used models in ``folder``: every change to
+    the examples, the lexicon or the matcher makes a new one."""
+    models = sorted(folder.glob("faq-model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink(missing_ok=True)  # another process may have pruned it first
 
 
 class FaqEngine:
