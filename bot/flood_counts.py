@@ -2,6 +2,7 @@
 so that several workers share one count per person."""
 
 import logging
+import time
 
 from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -15,12 +16,15 @@ log = logging.getLogger(__name__)
 
 # Seconds a flood check may wait for Redis: past it the request goes through unchecked.
 REDIS_TIMEOUT = 0.5
+# After a failure Redis is left alone this long: a Redis that hangs would otherwise cost
+# every update the whole timeout.
+RETRY_AFTER = 10.0
 
 
 class FloodCounts:
     """Moving-window counts per person; when Redis does not answer, every request is let
-    through (residents are never blocked by a broken counter), with one warning per outage
-    and a metric per unchecked request."""
+    through (residents are never blocked by a broken counter) without asking Redis again
+    for RETRY_AFTER seconds, with one warning per outage and a metric per unchecked request."""
 
     def __init__(
         self, storage: Storage, metrics: Metrics, pool: ConnectionPool | None = None
@@ -30,6 +34,7 @@ class FloodCounts:
         self._metrics = metrics
         self._pool = pool
         self._failing = False
+        self._retry_at = 0.0  # monotonic time from which a failing Redis is asked again
 
     @classmethod
     def memory(cls, metrics: Metrics) -> "FloodCounts":
@@ -54,10 +59,14 @@ class FloodCounts:
 
     async def hit(self, limit: RateLimitItem, kind: str, person: str) -> bool:
         """Count one request; whether it is within ``limit`` (True when Redis fails)."""
+        if self._failing and time.monotonic() < self._retry_at:
+            self._metrics.flood_unchecked.inc()
+            return True
         try:
             allowed = await self._limiter.hit(limit, kind, person)
         except StorageError as error:
             self._metrics.flood_unchecked.inc()
+            self._retry_at = time.monotonic() + RETRY_AFTER
             if not self._failing:
                 log.warning(
                     "flood control: Redis does not answer (%s); requests go unchecked until"

@@ -1,6 +1,7 @@
 """Per-person flood control: one polite notice, then silence; other people are unaffected;
 counts shared by workers in Redis, and nobody blocked when Redis fails."""
 
+import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -166,3 +167,29 @@ async def test_when_redis_does_not_answer_nobody_is_blocked_and_operators_are_to
         assert status == 200, body  # the bot itself works
     warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+
+
+async def test_a_hanging_redis_costs_one_timeout_not_one_per_update(
+    telegram: FakeTelegram, settings: Settings
+):
+    attempts = 0
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        attempts += 1  # redis-py drops a connection that timed out: one per attempt
+        await reader.read()  # accept the command, answer nothing, until the client leaves
+        writer.close()
+
+    hanging = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = hanging.sockets[0].getsockname()[1]
+    try:
+        stuck = replace(settings, redis_url=f"redis://127.0.0.1:{port}/0")
+        async with bot_with_signals(telegram, stuck) as (bot, url):
+            person = bot.person(5601)
+            for text in ("/start", "halo", "kapan sensus online dibuka?", "makasih"):
+                assert await person.send(text)  # answered, unchecked
+            assert value(await figures(url), "sensus_flood_unchecked_total") == 4
+            assert attempts == 1  # the later updates did not wait for Redis again
+    finally:
+        hanging.close()
+        await hanging.wait_closed()
