@@ -399,12 +399,15 @@ def test_a_trained_model_is_kept_on_disk_and_a_damaged_copy_is_replaced(engine, 
     saved = cached_model(pairs, lexicon, normaliser, path)  # in a child, then read back
     assert path.is_file()
     question = "kapan token dikirim lewat sms?"
-    assert FaqMatcher(saved, normaliser).signals(question) == FaqMatcher(here, normaliser).signals(
-        question
-    )
+    from_disk = FaqMatcher(saved, normaliser).signals(question)
+    from_here = FaqMatcher(here, normaliser).signals(question)
+    assert from_disk.ranking == from_here.ranking
+    # Far out (odds 44: p = 1 - 1e-19), float32 sums in another process differ in the 6th digit.
+    assert from_disk.odds == pytest.approx(from_here.odds, rel=1e-4)
     path.write_bytes(b"not a model")
     again = cached_model(pairs, lexicon, normaliser, path)
-    assert again.classes == here.classes and Model.load(path).labels == here.labels
+    assert again.classes == here.classes
+    assert Model.load(path).word_features == here.word_features
 
 
 def test_the_bots_process_never_loads_scikit_learn():
