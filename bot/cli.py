@@ -26,6 +26,7 @@ from bot.domain.evaluation import (
     cross_validate,
     evaluate,
     fit_thresholds,
+    gate_cross_validated,
     read_questions,
     repeated,
     report_of,
@@ -460,11 +461,13 @@ def faq_eval(
         thresholds = fit_thresholds(examples, signals)
     report = report_of(examples, signals, thresholds)
     if args.write_thresholds:
+        honest = gate_cross_validated(examples, signals, thresholds, args.repeats)
         path = locales_dir / THRESHOLDS_FILE
-        path.write_text(
-            thresholds.toml(thresholds_comment(report, args.cv, args.repeats)), encoding="utf-8"
-        )
+        comment = thresholds_comment(report, args.cv, args.repeats, honest)
+        path.write_text(thresholds.toml(comment), encoding="utf-8")
         print(f"wrote {path}", file=sys.stderr)
+        figures = honest.overall.summary()
+        print(f"answer gate fitted on other folds: {json.dumps(figures)}", file=sys.stderr)
     return show_report(report, args.misses)
 
 

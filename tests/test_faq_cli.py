@@ -1,9 +1,12 @@
 """`sensus-bot faq ask` and `faq eval`: the evaluation interface."""
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain.assistant import THRESHOLDS_FILE
+from bot.domain.matching import Thresholds
 from storage import Repository
 from storage.engine import setting
 from tests.harness import run_cli
@@ -85,6 +88,22 @@ def test_eval_cross_validates_the_examples_per_language():
         assert 0 < figures["confident_right"] <= figures["helpful"] <= 1
         assert 0 <= figures["confident_wrong"] <= 0.05
     assert report["most_confused"] and len(report["most_confused"][0]["topics"]) == 2
+
+
+def test_eval_refits_the_thresholds_and_says_what_a_gate_fitted_elsewhere_gives(tmp_path):
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    written = run_cli(
+        "faq", "eval", "--cv", "2", "--write-thresholds",
+        env={"SENSUS_LOCALES": str(locales)}, timeout=600,
+    )  # fmt: skip
+    figures = json.loads(written.stdout)
+    honest = json.loads(written.stderr.split("answer gate fitted on other folds: ")[1])
+    assert figures["confident_wrong"] <= 0.021 and honest["confident_wrong"] <= 0.03
+    assert honest["confident_right"] > 0.5
+    thresholds = Thresholds.load(locales / THRESHOLDS_FILE)
+    assert thresholds != Thresholds.load(ROOT / "locales" / THRESHOLDS_FILE)  # 2 folds, not 5
+    assert "--cv 2 --write-thresholds" in (locales / THRESHOLDS_FILE).read_text()
 
 
 def test_unanswered_lists_what_residents_asked_without_an_answer(tmp_path):

@@ -3,6 +3,7 @@ cross-validation over the shipped examples, which also fits the decision thresho
 
 import itertools
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,15 +29,15 @@ ALL = "all"
 # the training folds would make a question look easier than a new one is.
 NEAR_DUPLICATE = 0.7
 TARGET_WRONG = 0.02  # confident-wrong share of all questions the thresholds aim at
-# Answering: every combination of the other gates, and for each the lowest probability
-# that keeps confident-wrong within the target.
-ANSWER_GRID = np.concatenate([np.arange(0.20, 0.95, 0.01), np.arange(0.95, 0.9995, 0.001)])
+# Answering: every combination of the confidence's weights, and for each the lowest
+# confidence that keeps confident-wrong within the target.
 GATE_GRIDS = {
-    "margin": np.arange(0.0, 0.61, 0.05),
-    "similar": np.arange(0.0, 0.61, 0.1),
-    "alone": np.arange(0.5, 1.001, 0.1),
-    "unanchored": np.arange(0.2, 1.001, 0.1),
+    "known": np.arange(0.0, 8.01, 0.5),
+    "length": np.arange(-2.0, 3.01, 0.25),
+    "anchor": np.arange(0.0, 2.01, 0.5),
 }
+GATE_FIELDS = ("answer", *GATE_GRIDS)  # what fit_gate() fits
+GATE_FOLDS = 5  # gate_cross_validated(): folds of the out-of-fold signals
 # Replies other than an answer: buttons and small talk, once the answer gates are set.
 REPLY_GRIDS = {"clarify": np.arange(0.0, 0.51, 0.02), "chat": np.arange(0.10, 0.96, 0.05)}
 
@@ -241,6 +242,41 @@ def report_of(
     return report
 
 
+def fit_gate(
+    examples: Sequence[Example], signals: Sequence[Signals], target_wrong: float = TARGET_WRONG
+) -> Thresholds:
+    """The answer gate (`answer` and the confidence's weights) that answers the most
+    questions right with at most ``target_wrong`` confident-wrong: every combination of
+    GATE_GRIDS, each with the lowest confidence within the wrong budget."""
+    expected = np.array([e.topic for e in examples])
+    best = np.array([s.ranking[0].topic for s in signals])
+    # Only topics are answered: the others never count, whatever their confidence.
+    topic = ~np.isin(best, list(NOT_TOPICS))
+    right = (best == expected)[topic]
+    terms = np.array(
+        [(s.odds, s.known, np.log1p(s.tokens), s.anchored) for s in signals], dtype=np.float64
+    )[topic]
+    allowed = target_wrong * len(examples)
+    chosen, most_right = Thresholds(), -1
+    for weights in itertools.product(*GATE_GRIDS.values()):
+        sure = terms[:, 0] + terms[:, 1:] @ np.array(weights)
+        order = np.argsort(-sure)
+        # Answering from the surest down, as far as the wrong budget allows; the file
+        # keeps three decimals, so the limit is rounded up (answering fewer, never more).
+        within = np.flatnonzero(np.cumsum(~right[order]) <= allowed)
+        if not len(within):
+            continue
+        answer = math.ceil(sure[order[within[-1]]] * 1000) / 1000
+        if (~right & (sure >= answer)).sum() > allowed:  # equal ones past the budget
+            answer += 0.001
+        n_right = int((right & (sure >= answer)).sum())
+        if n_right > most_right:
+            most_right = n_right
+            named = dict(zip(GATE_GRIDS, (round(float(w), 3) for w in weights), strict=True))
+            chosen = Thresholds(answer=answer, **named)
+    return chosen
+
+
 def fit_thresholds(
     examples: Sequence[Example],
     signals: Sequence[Signals],
@@ -250,40 +286,11 @@ def fit_thresholds(
     confident-wrong, then offer buttons and small talk so that the most people are helped.
 
     Answering does not depend on the button and small-talk thresholds, so the two are
-    fitted one after the other: first every combination of GATE_GRIDS with the lowest
-    answer probability within the wrong budget, then REPLY_GRIDS by the value of the
-    replies (Tally.value).
+    fitted one after the other: first the answer gate (fit_gate), then REPLY_GRIDS by
+    the value of the replies (Tally.value).
     """
-    expected = np.array([e.topic for e in examples])
-    best = np.array([s.ranking[0].topic for s in signals])
-    score = np.array([s.ranking[0].score for s in signals])
-    lead = score - np.array([s.ranking[1].score if len(s.ranking) > 1 else 0.0 for s in signals])
-    agrees = np.array([s.nearest == s.ranking[0].topic for s in signals])
-    similarity = np.array([s.similarity for s in signals])
-    anchored = np.array([s.anchored for s in signals])
-    topic = ~np.isin(best, list(NOT_TOPICS))
-    right = best == expected
-    allowed = target_wrong * len(examples)
-    chosen, most_right = Thresholds(), -1
-    for margin, similar, alone, unanchored in itertools.product(*GATE_GRIDS.values()):
-        able = topic & (lead >= margin - 1e-9) & (similarity >= similar - 1e-9)
-        able &= (anchored | (score >= unanchored - 1e-9)) & (agrees | (score >= alone - 1e-9))
-        answered = able[:, None] & (score[:, None] >= ANSWER_GRID[None, :] - 1e-9)
-        wrong = (answered & ~right[:, None]).sum(axis=0)
-        within = np.flatnonzero(wrong <= allowed)
-        if not len(within):
-            continue
-        lowest = int(within[0])  # answering more never answers fewer right
-        n_right = int((answered[:, lowest] & right).sum())
-        if n_right > most_right:
-            most_right = n_right
-            chosen = Thresholds(
-                answer=round(float(ANSWER_GRID[lowest]), 3),
-                margin=round(float(margin), 3),
-                similar=round(float(similar), 3),
-                alone=round(float(alone), 3),
-                unanchored=round(float(unanchored), 3),
-            )
+    chosen = fit_gate(examples, signals, target_wrong)
+    expected = [e.topic for e in examples]
     labelled = list(zip(expected, signals, strict=True))
 
     def value(limits: Thresholds) -> int:
@@ -299,11 +306,45 @@ def fit_thresholds(
     return max(replies, key=value)
 
 
-def thresholds_comment(report: Report, folds: int, repeats: int = 1) -> str:
-    """The header of the thresholds file: how they were made and what they gave."""
+def gate_cross_validated(
+    examples: Sequence[Example],
+    signals: Sequence[Signals],
+    thresholds: Thresholds,
+    repeats: int = 1,
+) -> Report:
+    """The figures of an answer gate fitted without the questions it decides: each of
+    GATE_FOLDS folds of the out-of-fold signals (grouped as cross_validate groups the
+    examples, every round of an example in the same fold) is decided by a gate fitted on
+    the other folds, with the buttons and small-talk thresholds of ``thresholds``.
+
+    A gate fitted and counted on the same signals (as the thresholds file's figures are)
+    flatters itself a little; this is the figure to expect of new questions.
+    """
+    from sklearn.model_selection import GroupKFold  # noqa: PLC0415 (see near_duplicate_groups)
+
+    once = [e.question for e in examples[: len(examples) // repeats]]
+    groups = np.tile(near_duplicate_groups(once), repeats)
+    decided: list[Match | None] = [None] * len(examples)
+    for fitting, scored in GroupKFold(n_splits=GATE_FOLDS).split(once * repeats, groups=groups):
+        gate = fit_gate([examples[i] for i in fitting], [signals[i] for i in fitting])
+        limits = replace(thresholds, **{name: getattr(gate, name) for name in GATE_FIELDS})
+        for i in scored:
+            decided[i] = decide(signals[i], limits)
+    report = Report()
+    for example, match in zip(examples, decided, strict=True):
+        assert match is not None  # every example is in one scored fold
+        report.add(example.question, example.topic, example.lang, match)
+    return report
+
+
+def thresholds_comment(
+    report: Report, folds: int, repeats: int = 1, honest: Report | None = None
+) -> str:
+    """The header of the thresholds file: how they were made and what they gave (and, with
+    ``honest``, what gate_cross_validated gave)."""
     figures = report.overall.summary()
     rounds = f" --repeats {repeats}" if repeats > 1 else ""
-    return (
+    comment = (
         "Decision thresholds of the FAQ matcher, fitted by grouped cross-validation over\n"
         "locales/*/examples/*.jsonl. Re-compute after changing examples:\n"
         f"  sensus-bot faq eval --cv {folds}{rounds} --write-thresholds\n"
@@ -312,4 +353,13 @@ def thresholds_comment(report: Report, folds: int, repeats: int = 1) -> str:
         f"{figures['confident_right']:.1%}, helpful {figures['helpful']:.1%},\n"
         f"confident-wrong {figures['confident_wrong']:.1%} of all, out-of-scope not answered "
         f"{figures['out_of_scope_not_answered']:.1%}."
+    )
+    if honest is None:
+        return comment
+    other = honest.overall.summary()
+    return comment + (
+        f"\nWith the answer gate fitted on other folds ({GATE_FOLDS}, grouped): confident-right "
+        f"{other['confident_right']:.1%},\nconfident-wrong {other['confident_wrong']:.1%}."
+        "\nconfidence = ln(p / (1 - p)) + known * share of known tokens"
+        " + length * ln(1 + tokens)\n  + anchor * census word; answered from `answer` on."
     )

@@ -3,13 +3,23 @@
 Pipeline: Unicode and chat-spelling normalisation -> slang / Kupang Malay lexicon ->
 stopwords -> typo repair against the examples' vocabulary (RapidFuzz) -> Indonesian
 stemming (Sastrawi); English questions keep their own words (English stopwords, no
-Indonesian lexicon or stemming). Two models learn from every example question: a linear
-classifier (scikit-learn's linear SVM over TF-IDF of the normalised words, word pairs and
-character n-grams, its scores turned into probabilities by a softmax) and the nearest
-example in the same space. An answer needs a high probability, and may need a lead over
-the runner-up, the nearest example's agreement and a near example: thresholds come from
-grouped cross-validation (bot/domain/evaluation.py) and live in locales/faq-thresholds.toml
-(cross-validation has found the probability alone the best gate so far).
+Indonesian lexicon or stemming). A linear classifier learns from every example question
+(scikit-learn's linear SVM over TF-IDF of the normalised words, word pairs and character
+n-grams), and beside it two smaller ones, one over the word features alone and one over the
+character n-grams alone, whose scores join the first one's at a quarter each (they disagree
+with it most where it is wrong: cross-validation answers half a point more right at the same
+wrong share). The sum is turned into probabilities by a softmax.
+
+The answer gate is one sum, the confidence (see `confidence()`):
+
+    ln(p / (1 - p)) + known * share of the question's tokens the model has seen
+                    + length * ln(1 + tokens) + anchor * (has a census word)
+
+and a topic is answered when its confidence reaches `answer`. The log-odds of the best
+label's probability ranks questions as the probability does; the other terms raise a
+question whose words the model knows and that says enough, so that the same budget of
+wrong answers buys more right ones. The weights and `answer` are fitted by grouped
+cross-validation (bot/domain/evaluation.py) and live in locales/faq-thresholds.toml.
 Out-of-scope and small talk are labels like any topic, so they compete on equal terms.
 """
 
@@ -28,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-from scipy.sparse import csc_matrix, hstack
+from scipy.sparse import hstack
 
 from bot.domain.faq import CHAT_TOPICS, OUT_OF_SCOPE
 
@@ -36,6 +46,7 @@ Outcome = Literal["answer", "clarify", "fallback", "chat"]
 NOT_TOPICS = frozenset({OUT_OF_SCOPE, *CHAT_TOPICS})
 CHAR_WEIGHT = 1.0  # character n-grams against words, before the two are normalised together
 REGULARISATION = 2.0  # the linear SVM's C
+VIEWS = 0.25  # weight of each one-view SVM's scores beside the full one's
 SHARPNESS = 10.0  # decision values -> probabilities (softmax); thresholds are fitted on these
 OFFERED = 3  # at most this many topics as "did you mean" buttons
 
@@ -259,11 +270,10 @@ class Normaliser:
 class Thresholds:
     """Where the outcomes begin; fitted by `sensus-bot faq eval --cv --write-thresholds`."""
 
-    answer: float = 0.5  # probability of the best label needed to answer
-    margin: float = 0.2  # its lead over the runner-up's probability
-    similar: float = 0.3  # cosine similarity to the nearest example of that topic
-    alone: float = 1.0  # probability that answers even when the nearest example disagrees
-    unanchored: float = 0.7  # probability needed to answer without any census word
+    answer: float = 2.0  # confidence needed to answer (2.0: probability 0.88 on its own)
+    known: float = 0.0  # weight of the share of the question's tokens the model has seen
+    length: float = 0.0  # weight of ln(1 + the question's tokens)
+    anchor: float = 0.0  # weight of a census word in the question
     clarify: float = 0.1  # probability of the best topic needed to offer buttons
     chat: float = 0.4  # probability of a small-talk label needed for a small-talk reply
 
@@ -295,8 +305,9 @@ class Signals:
     """What the models say about one question, before any threshold."""
 
     ranking: tuple[Candidate, ...]  # labels by probability, best first (topics and others)
-    nearest: str  # the label of the single nearest example
-    similarity: float  # cosine similarity to the nearest example of the best label
+    odds: float  # ln(p / (1 - p)) of the best label (exact: the ranking's scores are rounded)
+    tokens: int  # the question's tokens
+    known: float  # share of them the model has seen as a word feature
     anchored: bool  # the question has a census word
 
 
@@ -310,6 +321,16 @@ class Match:
     candidates: tuple[Candidate, ...]  # "clarify": the offered topics; else the likeliest
 
 
+def confidence(signals: Signals, limits: Thresholds) -> float:
+    """How sure the gate is of the best label: the sum the module docstring describes."""
+    return (
+        signals.odds
+        + limits.known * signals.known
+        + limits.length * float(np.log1p(signals.tokens))
+        + limits.anchor * signals.anchored
+    )
+
+
 def decide(signals: Signals, limits: Thresholds) -> Match:
     """Answer, ask back, reply to small talk or fall back, from the signals."""
     best = signals.ranking[0]
@@ -317,15 +338,7 @@ def decide(signals: Signals, limits: Thresholds) -> Match:
     top = topics[0].score if topics else 0.0
     if best.topic in CHAT_TOPICS and best.score >= limits.chat:
         return Match("chat", best.topic, top, topics)
-    runner_up = signals.ranking[1].score if len(signals.ranking) > 1 else 0.0
-    needed = limits.answer if signals.anchored else max(limits.answer, limits.unanchored)
-    if (
-        best.topic not in NOT_TOPICS
-        and best.score >= needed
-        and best.score - runner_up >= limits.margin
-        and (signals.nearest == best.topic or best.score >= limits.alone)
-        and signals.similarity >= limits.similar
-    ):
+    if best.topic not in NOT_TOPICS and confidence(signals, limits) >= limits.answer:
         return Match("answer", best.topic, top, topics)
     if top >= limits.clarify and len(topics) > 1:
         # The three likeliest: with a sharp softmax the runners-up look negligible even
@@ -335,7 +348,8 @@ def decide(signals: Signals, limits: Thresholds) -> Match:
     return Match("fallback", None, top, topics)
 
 
-_TEXTS = ("vocabulary", "word_features", "char_features", "classes", "labels")
+_TEXTS = ("vocabulary", "word_features", "char_features", "classes")
+_ARRAYS = ("idf", "weights", "bias", "view_weights", "view_bias")
 
 
 @dataclass(frozen=True)
@@ -348,32 +362,27 @@ class Model:
     idf: np.ndarray  # per column
     weights: np.ndarray  # columns x classes, the linear SVM's coefficients
     bias: np.ndarray  # per class
+    # The word-only SVM's coefficients in the word columns, the character-only one's in
+    # the others; and the sum of the two SVMs' biases.
+    view_weights: np.ndarray
+    view_bias: np.ndarray
     classes: tuple[str, ...]
-    labels: tuple[str, ...]  # per example
-    # examples x columns, the examples' unit vectors; by column, so that the nearest
-    # example needs only the question's columns (a third of the time of a full product)
-    examples: csc_matrix
 
     def save(self, path: Path) -> None:
         """Write the model as a NumPy archive (no pickles)."""
-        matrix = self.examples
         arrays: dict[str, Any] = {name: np.array(getattr(self, name)) for name in _TEXTS}
-        arrays |= {"idf": self.idf, "weights": self.weights, "bias": self.bias}
-        arrays |= {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+        arrays |= {name: getattr(self, name) for name in _ARRAYS}
         with path.open("wb") as file:
-            np.savez(file, shape=np.array(matrix.shape), **arrays)
+            np.savez(file, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> "Model":
         """Read a model written by save()."""
         with np.load(path, allow_pickle=False) as saved:
             texts = {name: tuple(str(x) for x in saved[name]) for name in _TEXTS}
-            matrix = csc_matrix(
-                (saved["data"], saved["indices"], saved["indptr"]), shape=tuple(saved["shape"])
-            )
             return cls(
-                idf=saved["idf"], weights=saved["weights"], bias=saved["bias"], examples=matrix,
-                **texts,
+                idf=saved["idf"], weights=saved["weights"], bias=saved["bias"],
+                view_weights=saved["view_weights"], view_bias=saved["view_bias"], **texts,
             )  # fmt: skip
 
 
@@ -389,17 +398,13 @@ def train(examples: Sequence[tuple[str, str]], normaliser: Normaliser) -> Model:
     analyses = [learned.analyse(text) for _, text in examples]
     words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, dtype=np.float32)
     chars = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, dtype=np.float32)
-    vectors = normalize(
-        hstack(
-            [
-                words.fit_transform(analyses),
-                CHAR_WEIGHT * chars.fit_transform([a.phrase for a in analyses]),
-            ],
-            format="csr",
-        )
-    )
-    labels = tuple(label for label, _ in examples)
-    svm = LinearSVC(C=REGULARISATION).fit(vectors, np.array(labels))
+    word_vectors = words.fit_transform(analyses)
+    char_vectors = chars.fit_transform([a.phrase for a in analyses])
+    vectors = normalize(hstack([word_vectors, CHAR_WEIGHT * char_vectors], format="csr"))
+    labels = np.array([label for label, _ in examples])
+    svm = LinearSVC(C=REGULARISATION).fit(vectors, labels)
+    word_svm = LinearSVC(C=REGULARISATION).fit(word_vectors, labels)
+    char_svm = LinearSVC(C=REGULARISATION).fit(char_vectors, labels)
     return Model(
         vocabulary=tuple(sorted(vocabulary)),
         word_features=tuple(str(f) for f in words.get_feature_names_out()),
@@ -407,14 +412,16 @@ def train(examples: Sequence[tuple[str, str]], normaliser: Normaliser) -> Model:
         idf=np.concatenate([words.idf_, chars.idf_]).astype(np.float32),
         weights=np.ascontiguousarray(svm.coef_.T, dtype=np.float32),
         bias=svm.intercept_.astype(np.float32),
+        view_weights=np.ascontiguousarray(
+            np.concatenate([word_svm.coef_.T, char_svm.coef_.T]), dtype=np.float32
+        ),
+        view_bias=(word_svm.intercept_ + char_svm.intercept_).astype(np.float32),
         classes=tuple(str(c) for c in svm.classes_),
-        labels=labels,
-        examples=csc_matrix(vectors, dtype=np.float32),
     )
 
 
 class FaqMatcher:
-    """A linear classifier and the nearest example over the examples, and the decision rules."""
+    """A linear classifier over the examples, and the decision rules."""
 
     def __init__(
         self, model: Model, normaliser: Normaliser, thresholds: Thresholds | None = None
@@ -427,8 +434,6 @@ class FaqMatcher:
         self._word_index = {f: i for i, f in enumerate(model.word_features)}
         offset = len(model.word_features)
         self._char_index = {f: offset + i for i, f in enumerate(model.char_features)}
-        labels = np.array(model.labels)
-        self._rows_of = {c: np.flatnonzero(labels == c) for c in model.classes}
 
     @classmethod
     def trained(
@@ -440,35 +445,41 @@ class FaqMatcher:
         """A matcher trained on (label, question) pairs."""
         return cls(train(examples, normaliser), normaliser, thresholds)
 
-    def vector(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
-        """A question's feature columns and weights, as the examples were vectorised."""
+    def vector(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A question's feature columns and weights, as the examples were vectorised: for
+        the full SVM, and for the one-view SVMs (each part on its own unit length)."""
         idf = self.model.idf
         word_part = tf_idf(word_features(analysis), self._word_index, idf)
         char_part = tf_idf(char_grams(analysis.phrase), self._char_index, idf)
         columns = np.concatenate([word_part[0], char_part[0]])
+        parts = np.concatenate([word_part[1], char_part[1]])
         values = np.concatenate([word_part[1], CHAR_WEIGHT * char_part[1]])
         norm = float(np.linalg.norm(values))
-        return columns, values / norm if norm else values
+        return columns, values / norm if norm else values, parts
 
     def signals(self, question: str) -> Signals:
-        """What the classifier and the nearest examples say about a question."""
+        """What the classifier says about a question."""
         analysis = self.normaliser.analyse(question)
-        anchored = bool(set(analysis.tokens) & self.normaliser.census)
-        columns, values = self.vector(analysis)
+        tokens = analysis.tokens
+        anchored = bool(set(tokens) & self.normaliser.census)
+        known = sum(t in self._word_index for t in tokens) / len(tokens) if tokens else 0.0
+        columns, values, parts = self.vector(analysis)
         if not len(columns):
-            return Signals((Candidate(OUT_OF_SCOPE, 1.0),), OUT_OF_SCOPE, 0.0, anchored)
+            return Signals((Candidate(OUT_OF_SCOPE, 1.0),), 0.0, len(tokens), known, anchored)
         model = self.model
-        scores = values @ model.weights[columns] + model.bias
-        probabilities = np.exp(SHARPNESS * (scores - scores.max()))
+        views = parts @ model.view_weights[columns] + model.view_bias
+        scores = values @ model.weights[columns] + model.bias + VIEWS * views
+        exponents = SHARPNESS * (scores - scores.max())
+        probabilities = np.exp(exponents)
         probabilities /= probabilities.sum()
         order = np.argsort(-probabilities)[:8]
         ranking = tuple(
             Candidate(model.classes[i], round(float(probabilities[i]), 4)) for i in order
         )
-        similarity = model.examples[:, columns] @ values
-        nearest = model.labels[int(np.argmax(similarity))]
-        best_rows = self._rows_of[ranking[0].topic]
-        return Signals(ranking, nearest, float(similarity[best_rows].max()), anchored)
+        # ln(p / (1 - p)) = -ln(sum of the others' exp), stable where p rounds to 1.
+        others = np.delete(exponents, order[0])
+        odds = -float(others.max() + np.log(np.exp(others - others.max()).sum()))
+        return Signals(ranking, odds, len(tokens), known, anchored)
 
     def match(self, question: str) -> Match:
         """Score every label and decide what to do with the question."""
