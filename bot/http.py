@@ -67,6 +67,8 @@ class AiohttpRequest(BaseRequest):
         self._connections = connections
         self._metrics = metrics  # counts sent messages and refusals, where given
         self._session: aiohttp.ClientSession | None = None
+        self._headers = {"User-Agent": self.USER_AGENT}
+        self._json_headers = self._headers | {"Content-Type": "application/json"}
         # Per server (scheme://host:port): aiohttp's trust_env looks both up again in a
         # worker thread on every call, two thread hops per call; the bot calls one server.
         self._routes: dict[str, Route] = {}
@@ -114,15 +116,22 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """One call: form-encoded parameters (multipart with files); timeouts mapped to
-        aiohttp's; failures raised as python-telegram-bot's TimedOut / NetworkError."""
+        """One call: the parameters as a JSON body (multipart with files); timeouts mapped
+        to aiohttp's; failures raised as python-telegram-bot's TimedOut / NetworkError."""
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        form = aiohttp.FormData(request_data.json_parameters if request_data else {})
-        for name, (filename, content, *_) in (
-            request_data.multipart_data or {} if request_data else {}
-        ).items():
-            form.add_field(name, content, filename=filename)
+        files = request_data.multipart_data if request_data else {}
+        body: aiohttp.FormData | bytes
+        if request_data is not None and files:
+            body = aiohttp.FormData(request_data.json_parameters)
+            for name, (filename, content, *_) in files.items():
+                body.add_field(name, content, filename=filename)
+            headers = self._headers
+        else:
+            # One JSON document (the Bot API takes it like a form): no per-parameter
+            # json.dumps and url-encoding, as a form costs.
+            body = json_body(request_data.parameters if request_data else {})
+            headers = self._json_headers
         timeout = aiohttp.ClientTimeout(
             sock_read=_chosen(read_timeout),
             sock_connect=_chosen(connect_timeout),
@@ -136,9 +145,9 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method,
                 url,
-                data=form,
+                data=body,
                 timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                headers=headers,
                 allow_redirects=False,  # the Bot API never redirects; the path holds the token
                 proxy=route.proxy,
                 proxy_auth=route.proxy_auth,
@@ -171,6 +180,14 @@ class AiohttpRequest(BaseRequest):
                 self._metrics.messages_sent.inc()
         else:
             self._metrics.refused(status)
+
+
+def json_body(parameters: dict[str, Any]) -> bytes:
+    """A call's parameters as a JSON document."""
+    try:
+        return orjson.dumps(parameters)
+    except TypeError:  # what orjson refuses (integers past 64 bits)
+        return json.dumps(parameters).encode()
 
 
 def scrub_token(text: str, url: str) -> str:

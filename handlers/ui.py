@@ -2,6 +2,7 @@
 
 import html
 from collections.abc import Callable, Coroutine
+from functools import lru_cache
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,6 +29,13 @@ MAIN_MENU: list[tuple[str, Callback]] = [
 
 def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback)."""
+    return _keyboard(tuple(tuple(row) for row in rows))
+
+
+# Most replies carry one of a few keyboards (per topic and language); building one costs
+# about as much as the rest of the reply. Keyboards are immutable, so they are shared.
+@lru_cache(maxsize=4096)
+def _keyboard(rows: tuple[tuple[tuple[str, Callback], ...], ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label, callback_data=cb.pack()) for label, cb in row]
