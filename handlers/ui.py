@@ -29,19 +29,24 @@ MAIN_MENU: list[tuple[str, Callback]] = [
 
 def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback)."""
-    return _keyboard(tuple(tuple(row) for row in rows))
-
-
-# Most replies carry one of a few keyboards (per topic and language); building one costs
-# about as much as the rest of the reply. Keyboards are immutable, so they are shared.
-@lru_cache(maxsize=4096)
-def _keyboard(rows: tuple[tuple[tuple[str, Callback], ...], ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(label, callback_data=cb.pack()) for label, cb in row]
             for row in rows
         ]
     )
+
+
+def menu_keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
+    """keyboard() for menus of the bot's own labels and topic titles (never a person's data:
+    the keyboard is kept), built once and shared: most answers carry one of a few, and
+    building one cost about as much as the rest of the reply."""
+    return _menu_keyboard(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=4096)  # keyboards are immutable python-telegram-bot objects
+def _menu_keyboard(rows: tuple[tuple[tuple[str, Callback], ...], ...]) -> InlineKeyboardMarkup:
+    return keyboard([list(row) for row in rows])
 
 
 def two_a_row(buttons: list[tuple[str, Callback]]) -> list[list[tuple[str, Callback]]]:
@@ -51,7 +56,7 @@ def two_a_row(buttons: list[tuple[str, Callback]]) -> list[list[tuple[str, Callb
 
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     """The main menu in the user's language, two buttons a row."""
-    return keyboard(two_a_row([(t._(label), cb) for label, cb in MAIN_MENU]))
+    return menu_keyboard(two_a_row([(t._(label), cb) for label, cb in MAIN_MENU]))
 
 
 def first_name(update: Update) -> str:

@@ -289,7 +289,7 @@ class SqliteEngine(Engine):
             try:
                 return self.raw.execute(sql, values).rowcount
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # any SQLITE_BUSY_*
                     raise
             finally:
                 self.raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
