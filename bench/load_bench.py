@@ -9,6 +9,7 @@ fake Bot API, itself in another process, over HTTP on loopback.
 
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -71,6 +72,12 @@ class Replies:
         raise TimeoutError(f"{sum(len(self.times[c]) for c in chats)} replies only")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def throughput(
     web: aiohttp.ClientSession,
     fake: FakeProcess,
@@ -78,17 +85,22 @@ async def throughput(
     first_user: int,
     users: int,
     each: int,
-) -> float:
-    """Updates per second: ``users`` × ``each`` questions queued at once, until every reply."""
+    pid: int,
+) -> tuple[float, float]:
+    """Updates per second: ``users`` × ``each`` questions queued at once, until every reply;
+    and the CPU milliseconds per update the bot (process ``pid``) used meanwhile, which the
+    machine's other load changes much less than the rate."""
     asked = cycle(QUESTIONS)
     batch = [
         question(first_user + u, next(asked), n + 1) for n in range(each) for u in range(users)
     ]
     chats = set(range(first_user, first_user + users))
+    cpu = cpu_seconds(pid)
     started = await offer(web, fake, batch)
     found = await replies.wait(chats, each)
     finished = max(at for times in found.values() for at in times)
-    return round(len(batch) / (finished - started), 1)
+    used = cpu_seconds(pid) - cpu
+    return round(len(batch) / (finished - started), 1), round(used / len(batch) * 1000, 3)
 
 
 async def steady_latency(
@@ -200,10 +212,10 @@ async def measure(
         db = Path(folder) / "load.db"
         await seed_subscribers(db, residents)
         bot = await start_bot_process(fake.url, db, SENSUS_QUIET_HOURS="off")
-        await throughput(web, fake, replies, next(first), 20, 1)  # warm up: polling, caches
-        results["sensus_bot_updates_per_s"] = await throughput(
-            web, fake, replies, next(first), users, each
-        )
+        await throughput(web, fake, replies, next(first), 20, 1, bot.pid)  # warm up: caches
+        rate, cpu = await throughput(web, fake, replies, next(first), users, each, bot.pid)
+        results["sensus_bot_updates_per_s"] = rate
+        results["sensus_bot_cpu_ms_per_update"] = cpu
         results["sensus_bot_latency"] = [
             await steady_latency(web, fake, replies, next(first), people, rate) for rate in rates
         ]
@@ -215,10 +227,10 @@ async def measure(
     for concurrent in (False, True):
         name = "echo_concurrent" if concurrent else "echo_sequential"
         echo = await start_echo(concurrent, fake.url)
-        await throughput(web, fake, replies, next(first), 10, 1)
-        results[f"{name}_updates_per_s"] = await throughput(
-            web, fake, replies, next(first), users, each
-        )
+        await throughput(web, fake, replies, next(first), 10, 1, echo.pid)
+        rate, cpu = await throughput(web, fake, replies, next(first), users, each, echo.pid)
+        results[f"{name}_updates_per_s"] = rate
+        results[f"{name}_cpu_ms_per_update"] = cpu
         if concurrent:
             results[f"{name}_latency"] = [
                 await steady_latency(web, fake, replies, next(first), people, rate)
@@ -227,6 +239,10 @@ async def measure(
         await stop(echo)
     best = max(results["echo_sequential_updates_per_s"], results["echo_concurrent_updates_per_s"])
     results["fraction_of_best_echo"] = round(results["sensus_bot_updates_per_s"] / best, 3)
+    # The same comparison in CPU: the sequential echo bot's CPU per update over the bot's.
+    results["cpu_fraction_of_echo"] = round(
+        results["echo_sequential_cpu_ms_per_update"] / results["sensus_bot_cpu_ms_per_update"], 3
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 
+import uvloop
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -222,7 +223,8 @@ async def running(application: AnyApplication, *, poll: bool) -> AsyncIterator[A
 
 
 def run_polling(application: Application) -> None:  # type: ignore[type-arg]
-    """Long polling until SIGINT/SIGTERM, as python-telegram-bot does it."""
+    """Long polling until SIGINT/SIGTERM, as python-telegram-bot does it, on uvloop."""
+    asyncio.set_event_loop(uvloop.new_event_loop())  # run_polling runs on it, then closes it
     application.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
@@ -248,4 +250,5 @@ def run_webhook(application: Application, webhook: Webhook, secret: str) -> None
             add_routes(server.app, services_of(application))  # /healthz, /metrics
             await serve(application, server, webhook.url, webhook.listen, webhook.port, stop)
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())

@@ -10,15 +10,20 @@ bot's quote an unparsable error answer (which may echo the URL): both are scrubb
 token here, so no error leaving this layer carries it.
 """
 
+import asyncio
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import orjson
+from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 from bot.metrics import Metrics
 
@@ -30,6 +35,31 @@ class NotBotApiAnswer(TelegramError):
     """The server answered with something other than a Bot API JSON object."""
 
 
+@dataclass(frozen=True)
+class Route:
+    """How calls reach one server: the proxy the environment names for it (HTTPS_PROXY,
+    NO_PROXY, …) and the credentials ~/.netrc holds for it, as aiohttp's ``trust_env`` finds
+    them."""
+
+    proxy: Any = None
+    proxy_auth: aiohttp.BasicAuth | None = None
+    auth: aiohttp.BasicAuth | None = None
+
+    @classmethod
+    def of(cls, url: str) -> "Route":
+        """The route to ``url``'s server (reads files: run it off the event loop)."""
+        target = URL(url)
+        try:
+            proxy, proxy_auth = get_env_proxy_for_url(target)
+        except LookupError:
+            proxy, proxy_auth = None, None
+        try:
+            auth = basicauth_from_netrc(netrc_from_env(), target.host or "")
+        except LookupError:
+            auth = None
+        return cls(proxy, proxy_auth, auth)
+
+
 class AiohttpRequest(BaseRequest):
     """A python-telegram-bot request backend on one aiohttp session."""
 
@@ -37,6 +67,11 @@ class AiohttpRequest(BaseRequest):
         self._connections = connections
         self._metrics = metrics  # counts sent messages and refusals, where given
         self._session: aiohttp.ClientSession | None = None
+        self._headers = {"User-Agent": self.USER_AGENT}
+        self._json_headers = self._headers | {"Content-Type": "application/json"}
+        # Per server (scheme://host:port): aiohttp's trust_env looks both up again in a
+        # worker thread on every call, two thread hops per call; the bot calls one server.
+        self._routes: dict[str, Route] = {}
 
     @property
     def read_timeout(self) -> float:
@@ -47,8 +82,8 @@ class AiohttpRequest(BaseRequest):
         """Open the session (again, after a shutdown)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            # trust_env: HTTPS_PROXY / NO_PROXY apply, as with python-telegram-bot's default.
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # HTTPS_PROXY / NO_PROXY apply, as with python-telegram-bot's default (Route).
+            self._session = aiohttp.ClientSession(connector=connector)
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -60,9 +95,12 @@ class AiohttpRequest(BaseRequest):
         """The answer's JSON object; NotBotApiAnswer (and no logged traceback, unlike
         python-telegram-bot's) when it is not one with an ``ok`` field."""
         try:
-            answer = json.loads(payload.decode("utf-8", "replace"))
+            answer = orjson.loads(payload)  # a fraction of json's time on Bot API answers
         except ValueError:
-            answer = None
+            try:  # what orjson refuses (invalid UTF-8, integers past 64 bits)
+                answer = json.loads(payload.decode("utf-8", "replace"))
+            except ValueError:
+                answer = None
         if not isinstance(answer, dict) or "ok" not in answer:
             # Not quoted: a web server's error page may repeat the URL, and so the token.
             raise NotBotApiAnswer("the server's answer is not a Bot API JSON object")
@@ -78,28 +116,42 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """One call: form-encoded parameters (multipart with files); timeouts mapped to
-        aiohttp's; failures raised as python-telegram-bot's TimedOut / NetworkError."""
+        """One call: the parameters as a JSON body (multipart with files); timeouts mapped
+        to aiohttp's; failures raised as python-telegram-bot's TimedOut / NetworkError."""
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        form = aiohttp.FormData(request_data.json_parameters if request_data else {})
-        for name, (filename, content, *_) in (
-            request_data.multipart_data or {} if request_data else {}
-        ).items():
-            form.add_field(name, content, filename=filename)
+        files = request_data.multipart_data if request_data else {}
+        body: aiohttp.FormData | bytes
+        if request_data is not None and files:
+            body = aiohttp.FormData(request_data.json_parameters)
+            for name, (filename, content, *_) in files.items():
+                body.add_field(name, content, filename=filename)
+            headers = self._headers
+        else:
+            # One JSON document (the Bot API takes it like a form): no per-parameter
+            # json.dumps and url-encoding, as a form costs.
+            body = json_body(request_data.parameters if request_data else {})
+            headers = self._json_headers
         timeout = aiohttp.ClientTimeout(
             sock_read=_chosen(read_timeout),
             sock_connect=_chosen(connect_timeout),
             connect=_chosen(pool_timeout),
         )
+        server = "/".join(url.split("/", 3)[:3])  # scheme://host:port
+        route = self._routes.get(server)
+        if route is None:
+            route = self._routes[server] = await asyncio.to_thread(Route.of, url)
         try:
             async with self._session.request(
                 method,
                 url,
-                data=form,
+                data=body,
                 timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                headers=headers,
                 allow_redirects=False,  # the Bot API never redirects; the path holds the token
+                proxy=route.proxy,
+                proxy_auth=route.proxy_auth,
+                auth=route.auth,
             ) as response:
                 payload = await response.read()
         except TimeoutError as error:
@@ -128,6 +180,14 @@ class AiohttpRequest(BaseRequest):
                 self._metrics.messages_sent.inc()
         else:
             self._metrics.refused(status)
+
+
+def json_body(parameters: dict[str, Any]) -> bytes:
+    """A call's parameters as a JSON document."""
+    try:
+        return orjson.dumps(parameters)
+    except TypeError:  # what orjson refuses (integers past 64 bits)
+        return json.dumps(parameters).encode()
 
 
 def scrub_token(text: str, url: str) -> str:

@@ -24,7 +24,7 @@ from bot.domain.assistant import Choice, Reply, fallback_message
 from bot.domain.callbacks import Callback, parse_callback
 from bot.domain.faq import Topic
 from handlers.helpdesk import offer_person
-from handlers.ui import keyboard, main_menu
+from handlers.ui import main_menu, menu_keyboard
 
 # Shown for an empty inline query, so "@bot" alone offers the most useful cards.
 POPULAR = ("schedule-overview", "how-to-fill-online", "scam-warning", "officer-identity",
@@ -40,7 +40,7 @@ def topic_answer(context: SensusContext, topic: Topic) -> str:
 def answer_keyboard(context: SensusContext, topic: Topic) -> InlineKeyboardMarkup:
     """Related topics, then 👍/👎 for this answer."""
     related = context.services.faq.choices(topic.related, context.t.code)
-    return keyboard([*choice_rows(related), vote_row(topic.id)])
+    return menu_keyboard([*choice_rows(related), vote_row(topic.id)])
 
 
 def vote_row(topic_id: str) -> list[tuple[str, Callback]]:
@@ -57,7 +57,7 @@ def topics_menu(context: SensusContext) -> InlineKeyboardMarkup:
     """One button per topic group."""
     content = context.services.faq.content
     lang = context.t.code
-    return keyboard(
+    return menu_keyboard(
         [[(content.group_title(g, lang), Callback("faq", "group", g))] for g in content.groups]
     )
 
@@ -121,11 +121,11 @@ def reply_keyboard(context: SensusContext, reply: Reply) -> InlineKeyboardMarkup
     """The buttons under a reply in a private chat."""
     match = reply.match
     if match.outcome == "answer" and match.topic is not None:
-        return keyboard([*choice_rows(reply.choices), vote_row(match.topic)])
+        return menu_keyboard([*choice_rows(reply.choices), vote_row(match.topic)])
     if match.outcome == "clarify":
         return offer_person(
             context.t,
-            keyboard(
+            menu_keyboard(
                 [
                     *choice_rows(reply.choices),
                     [(context.t._("❌ Bukan semuanya"), Callback("faq", "none"))],
@@ -195,7 +195,7 @@ async def show_group(update: Update, context: SensusContext) -> None:
     rows.append([(context.t._("⬅️ Kembali"), Callback("faq", "menu"))])
     await query.edit_message_text(
         f"<b>{html.escape(content.group_title(callback.arg, lang))}</b>",
-        reply_markup=keyboard(rows),
+        reply_markup=menu_keyboard(rows),
     )
 
 

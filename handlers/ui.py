@@ -2,6 +2,7 @@
 
 import html
 from collections.abc import Callable, Coroutine
+from functools import lru_cache
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -36,6 +37,18 @@ def keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
     )
 
 
+def menu_keyboard(rows: list[list[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
+    """keyboard() for menus of the bot's own labels and topic titles (never a person's data:
+    the keyboard is kept), built once and shared: most answers carry one of a few, and
+    building one cost about as much as the rest of the reply."""
+    return _menu_keyboard(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=4096)  # keyboards are immutable python-telegram-bot objects
+def _menu_keyboard(rows: tuple[tuple[tuple[str, Callback], ...], ...]) -> InlineKeyboardMarkup:
+    return keyboard([list(row) for row in rows])
+
+
 def two_a_row(buttons: list[tuple[str, Callback]]) -> list[list[tuple[str, Callback]]]:
     """Rows of two buttons (long lists of regions, the main menu)."""
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -43,7 +56,7 @@ def two_a_row(buttons: list[tuple[str, Callback]]) -> list[list[tuple[str, Callb
 
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     """The main menu in the user's language, two buttons a row."""
-    return keyboard(two_a_row([(t._(label), cb) for label, cb in MAIN_MENU]))
+    return menu_keyboard(two_a_row([(t._(label), cb) for label, cb in MAIN_MENU]))
 
 
 def first_name(update: Update) -> str:

@@ -151,6 +151,15 @@ class Database(SqlAccess):
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         return await self._engine.one(sql, params)
 
+    async def _quick_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row of a query by key (Engine.quick_all), or None."""
+        rows = await self._engine.quick_all(sql, params)
+        return rows[0] if rows else None
+
+    async def _quick_write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write statement by key (Engine.quick_write); the rows it changed."""
+        return await self._engine.quick_write(sql, params)
+
 
 async def _open_sqlite(path: Path) -> SqliteEngine:
     if not await asyncio.to_thread(path.parent.is_dir):
@@ -159,10 +168,15 @@ async def _open_sqlite(path: Path) -> SqliteEngine:
     try:
         await asyncio.to_thread(create_private, path)
         opened = await asyncio.to_thread(os.stat, path)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        # check_same_thread off: quick statements use it on the event loop's thread (one at
+        # a time with aiosqlite's, under the engine's lock).
+        raw = await asyncio.to_thread(
+            sqlite3.connect, path, isolation_level=None, check_same_thread=False
+        )
+        connection = await aiosqlite.Connection(lambda: raw, 64)
     except (sqlite3.Error, OSError) as error:
         raise StorageError(f"cannot open database {path}: {error}") from None
-    engine = SqliteEngine(connection, path, (opened.st_dev, opened.st_ino))
+    engine = SqliteEngine(connection, raw, path, (opened.st_dev, opened.st_ino))
     try:
         await engine.configure()
     except sqlite3.DatabaseError as error:

@@ -33,7 +33,7 @@ class FaqStore(SqlAccess):
     ) -> None:
         """Keep a question the bot could not answer confidently, with every secret and long
         number masked."""
-        await self._write(
+        await self._quick_write(
             "INSERT INTO unanswered_questions (asked_at, lang, text, outcome, best_topic, score)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (now.isoformat(), lang, mask_private(text), outcome, best_topic, score),

@@ -20,7 +20,7 @@ class GuideStore(SqlAccess):
 
     async def guide_progress(self, user_id: int) -> GuideProgress | None:
         """Where the user is in the guide, if they started it."""
-        row = await self._one("SELECT * FROM guide_progress WHERE user_id = ?", (user_id,))
+        row = await self._quick_one("SELECT * FROM guide_progress WHERE user_id = ?", (user_id,))
         if row is None:
             return None
         return GuideProgress(

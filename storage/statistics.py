@@ -35,7 +35,7 @@ class StatisticsStore(SqlAccess):
         self, lang: str, outcome: str, topic: str | None, now: datetime
     ) -> None:
         """Count a question's outcome (its text is not kept here)."""
-        await self._write(
+        await self._quick_write(
             "INSERT INTO faq_outcomes (day, lang, outcome, topic) VALUES (?, ?, ?, ?)",
             (self.local_day(now), lang, outcome, topic),
         )

@@ -31,12 +31,14 @@ class UpdateStore(SqlAccess):
 
     async def update_processed(self, update_id: int) -> bool:
         """Whether an update was processed to the end already."""
-        row = await self._one("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+        row = await self._quick_one(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
         return row is not None
 
     async def record_update(self, update_id: int, now: datetime) -> None:
         """Remember that an update was processed to the end."""
-        await self._write(
+        await self._quick_write(
             "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
             (update_id, now.astimezone(UTC).isoformat()),

@@ -31,7 +31,7 @@ class UserStore(StatisticsStore):  # a first contact each day counts in the figu
 
     async def get_user(self, user_id: int) -> User | None:
         """The stored user, or None."""
-        row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        row = await self._quick_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         return _user(row) if row else None
 
     async def seen_user(self, user_id: int, lang_guess: str, now: datetime) -> User:

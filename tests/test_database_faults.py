@@ -174,3 +174,34 @@ async def test_sigterm_while_another_process_holds_the_write_lock_exits_in_time(
     repo = await Repository.open(db)
     assert await repo.outbox_status() == {"pending": len(people)}  # all still queued
     await repo.close()
+
+
+async def test_a_record_waiting_for_another_process_s_write_lock_leaves_the_bot_running(
+    tmp_path: Path,
+):
+    db = tmp_path / "sensus.db"
+    repo = await Repository.open(db)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        with sqlite3.connect(db, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # a command line write in progress
+            recording = asyncio.create_task(repo.record_update(41, datetime.now(UTC)))
+            started = time.monotonic()
+            await eventually(lambda: ticks >= 20)
+            # Other work went on (no 5 s stall of the event loop); the record still waits.
+            assert time.monotonic() - started < 2
+            assert not recording.done()
+            other.execute("COMMIT")
+        await recording
+        assert await repo.update_processed(41)
+    finally:
+        ticker.cancel()
+        await repo.close()
