@@ -5,7 +5,7 @@ import html
 from datetime import timedelta
 
 from babel.numbers import format_percent
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.commands import INBOX
@@ -130,17 +130,23 @@ async def inbox_command(update: Update, context: SensusContext) -> None:
 
 async def next_page(update: Update, context: SensusContext) -> None:
     """ "Next groups": the groups older than the last one shown (staff, checked again now)."""
-    query = update.callback_query
-    assert query is not None
-    callback = parse_callback(query.data)
-    await query.answer()
-    if callback is None or not callback.arg.isdigit():
+    query, last_shown = await pressed_question(update)
+    if last_shown is None:
         return
     await query.edit_message_reply_markup(None)
     # By question id rather than by position: groups decided since the last page are gone,
     # and a position would skip as many undecided ones.
-    older = [g for g in await pending_groups(context) if g[0].id < int(callback.arg)]
+    older = [g for g in await pending_groups(context) if g[0].id < last_shown]
     await send_page(update, context, older)
+
+
+async def pressed_question(update: Update) -> tuple[CallbackQuery, int | None]:
+    """Answer a button press; the question id it carries (None when it carries none)."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = parse_callback(query.data)
+    return query, int(callback.arg) if callback and callback.arg.isdigit() else None
 
 
 async def send_page(
@@ -186,15 +192,10 @@ async def other_topic(update: Update, context: SensusContext) -> None:
 
 async def small_talk(update: Update, context: SensusContext) -> None:
     """ "Small talk": which kind (staff, checked again now)."""
-    query = update.callback_query
-    assert query is not None
-    callback = parse_callback(query.data)
-    await query.answer()
-    if callback is None or not callback.arg.isdigit():
+    query, question = await pressed_question(update)
+    if question is None:
         return
-    labels = [
-        (topic_title(context, label), pick(int(callback.arg), label)) for label in CHAT_TOPICS
-    ]
+    labels = [(topic_title(context, label), pick(question, label)) for label in CHAT_TOPICS]
     await query.edit_message_reply_markup(keyboard(two_a_row(labels)))
 
 
