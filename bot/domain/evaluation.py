@@ -236,9 +236,14 @@ def report_of(
     examples: Sequence[Example], signals: Sequence[Signals], thresholds: Thresholds
 ) -> Report:
     """The figures the examples' signals give under some thresholds."""
+    return report_of_matches(examples, [decide(signal, thresholds) for signal in signals])
+
+
+def report_of_matches(examples: Sequence[Example], matches: Sequence[Match]) -> Report:
+    """The figures of the examples' decisions."""
     report = Report()
-    for example, signal in zip(examples, signals, strict=True):
-        report.add(example.question, example.topic, example.lang, decide(signal, thresholds))
+    for example, match in zip(examples, matches, strict=True):
+        report.add(example.question, example.topic, example.lang, match)
     return report
 
 
@@ -330,11 +335,8 @@ def gate_cross_validated(
         limits = replace(thresholds, **{name: getattr(gate, name) for name in GATE_FIELDS})
         for i in scored:
             decided[i] = decide(signals[i], limits)
-    report = Report()
-    for example, match in zip(examples, decided, strict=True):
-        assert match is not None  # every example is in one scored fold
-        report.add(example.question, example.topic, example.lang, match)
-    return report
+    assert None not in decided  # every example is in one scored fold
+    return report_of_matches(examples, [m for m in decided if m is not None])
 
 
 def thresholds_comment(
